@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "flowkit",
+    products: [
+        .executable(name: "flowkit", targets: ["flowkit"]),
+        .library(name: "FlowRuntime", targets: ["FlowRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian: the OpenCL ICD loader and OpenBLAS.
+        .systemLibrary(
+            name: "COpenCL",
+            path: "Sources/COpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The OpenCL C sources, embedded into the binary at build time.
+        .target(
+            name: "FlowKernels",
+            path: "Kernels",
+            resources: [
+                .embedInCode("common.cl"),
+                .embedInCode("gemm.cl"),
+                .embedInCode("conv.cl"),
+                .embedInCode("coupling.cl"),
+                .embedInCode("reduce.cl"),
+                .embedInCode("elementwise.cl"),
+                .embedInCode("layout.cl"),
+                .embedInCode("adam.cl"),
+                .embedInCode("random.cl"),
+            ]
+        ),
+        .target(
+            name: "FlowRuntime",
+            dependencies: ["COpenCL", "CBLAS", "FlowKernels"]
+        ),
+        .target(
+            name: "FlowTestSupport",
+            dependencies: ["FlowRuntime"]
+        ),
+        .executableTarget(
+            name: "flowkit",
+            dependencies: [
+                "FlowRuntime",
+                "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowRuntimeTests",
+            dependencies: ["FlowRuntime", "FlowTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,37 @@
+/// The kind of backend a device belongs to.
+public enum DeviceKind: String, Sendable, Codable {
+    case cpu
+    case opencl
+}
+
+/// What `flowkit devices` prints about a device.
+public struct DeviceInfo: Sendable, Codable, Equatable {
+    public var kind: DeviceKind
+    /// Index among devices of the same kind (OpenCL devices are numbered across all platforms).
+    public var index: Int
+    public var name: String
+    public var vendor: String
+    /// Driver (or, for the CPU backend, BLAS library) version string.
+    public var driver: String
+    /// Global memory in bytes (physical memory for the CPU backend).
+    public var memoryBytes: UInt64
+    public var computeUnits: Int
+
+    /// The name that selects this device: `cpu` or `opencl:N`.
+    public var selector: String {
+        kind == .cpu ? "cpu" : "opencl:\(index)"
+    }
+
+    public init(
+        kind: DeviceKind, index: Int, name: String, vendor: String, driver: String,
+        memoryBytes: UInt64, computeUnits: Int
+    ) {
+        self.kind = kind
+        self.index = index
+        self.name = name
+        self.vendor = vendor
+        self.driver = driver
+        self.memoryBytes = memoryBytes
+        self.computeUnits = computeUnits
+    }
+}

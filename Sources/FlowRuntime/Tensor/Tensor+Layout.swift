@@ -1,0 +1,92 @@
+extension Tensor {
+    /// Concatenation along axis 1 (features of `[B, D]`, channels of `[B, C, H, W]`).
+    public static func concat(_ parts: [Tensor]) throws -> Tensor {
+        let op = "concat"
+        guard let first = parts.first else { throw FlowError.invalidArgument(op: op, detail: "no tensors to concatenate") }
+        try Validate.rank(op, "first part", first, 2...4)
+        for part in parts {
+            try Validate.sameDevice(op, first, part)
+            guard part.rank == first.rank, part.shape[0] == first.shape[0],
+                Array(part.shape.dropFirst(2)) == Array(first.shape.dropFirst(2))
+            else {
+                throw FlowError.shapeMismatch(op: op, detail: "parts \(parts.map(\.shape)) differ outside axis 1")
+            }
+        }
+        let total = parts.reduce(0) { $0 + $1.shape[1] }
+        let result = try Tensor.empty(first.shape.replacing(at: 1, with: total), on: first.device)
+        let inner = first.shape.dropFirst(2).reduce(1, *)
+        var start = 0
+        for part in parts {
+            try first.device.copySlab(
+                outer: first.shape[0], inner: inner, length: part.shape[1],
+                source: part.buffer, sourceMid: part.shape[1], sourceStart: 0,
+                destination: result.buffer, destinationMid: total, destinationStart: start)
+            start += part.shape[1]
+        }
+        return result
+    }
+
+    /// Splits along axis 1 into parts of the given sizes (which must add up to `shape[1]`).
+    public func split(_ sizes: [Int]) throws -> [Tensor] {
+        let op = "split"
+        try Validate.rank(op, "input", self, 2...4)
+        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[1] else {
+            throw FlowError.shapeMismatch(op: op, detail: "sizes \(sizes) do not add up to axis 1 of \(shape)")
+        }
+        let inner = shape.dropFirst(2).reduce(1, *)
+        var start = 0
+        return try sizes.map { size in
+            let part = try Tensor.empty(shape.replacing(at: 1, with: size), on: device)
+            try device.copySlab(
+                outer: shape[0], inner: inner, length: size, source: buffer, sourceMid: shape[1], sourceStart: start,
+                destination: part.buffer, destinationMid: size, destinationStart: 0)
+            start += size
+            return part
+        }
+    }
+
+    /// 2×2 space-to-depth: `[B, C, H, W] → [B, 4C, H/2, W/2]`, `out[b, 4c + 2dy + dx, i, j] = in[b, c, 2i + dy, 2j + dx]`.
+    public func squeeze2x2() throws -> Tensor {
+        let op = "squeeze2x2"
+        try Validate.rank(op, "input", self, 4...4)
+        let (b, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        guard h % 2 == 0, w % 2 == 0 else {
+            throw FlowError.shapeMismatch(op: op, detail: "height and width of \(shape) must be even")
+        }
+        let result = try Tensor.empty([b, 4 * c, h / 2, w / 2], on: device)
+        try device.squeeze2x2(batch: b, channels: c, height: h, width: w, inverse: false, x: buffer, y: result.buffer)
+        return result
+    }
+
+    /// Inverse of `squeeze2x2`: `[B, 4C, H, W] → [B, C, 2H, 2W]`.
+    public func unsqueeze2x2() throws -> Tensor {
+        let op = "unsqueeze2x2"
+        try Validate.rank(op, "input", self, 4...4)
+        guard shape[1] % 4 == 0 else {
+            throw FlowError.shapeMismatch(op: op, detail: "channels of \(shape) must be a multiple of 4")
+        }
+        let (b, c, h, w) = (shape[0], shape[1] / 4, shape[2] * 2, shape[3] * 2)
+        let result = try Tensor.empty([b, c, h, w], on: device)
+        try device.squeeze2x2(batch: b, channels: c, height: h, width: w, inverse: true, x: buffer, y: result.buffer)
+        return result
+    }
+
+    /// `y[:, j] = x[:, indices[j]]` along axis 1 (a permutation of features or channels when
+    /// `indices` is one; its gradient is the gather by the inverse permutation).
+    public func gather(_ indices: IndexTensor) throws -> Tensor {
+        let op = "gather"
+        let view = try Validate.channelView(op, self)
+        guard indices.device === device else {
+            throw FlowError.deviceMismatch(op: op, detail: "input on \(device.info.selector), indices on \(indices.device.info.selector)")
+        }
+        guard indices.count == view.mid else {
+            throw FlowError.shapeMismatch(op: op, detail: "\(indices.count) indices for axis 1 of \(shape)")
+        }
+        if let bad = indices.values.first(where: { $0 < 0 || Int($0) >= view.mid }) {
+            throw FlowError.invalidArgument(op: op, detail: "index \(bad) out of range 0..<\(view.mid)")
+        }
+        let result = try Tensor.empty(shape, on: device)
+        try device.gather(view, x: buffer, indices: indices.buffer, y: result.buffer)
+        return result
+    }
+}

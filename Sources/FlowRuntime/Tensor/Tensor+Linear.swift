@@ -1,0 +1,82 @@
+/// Gradients of `Tensor.linear` with respect to its input, weight and bias.
+public struct LinearGradients: Sendable {
+    public var input: Tensor
+    /// Already multiplied by the mask, so masked-out weights never move.
+    public var weight: Tensor
+    public var bias: Tensor?
+}
+
+extension Tensor {
+    /// Matrix product of rank-2 tensors (`[m, k] · [k, n]`), or of rank-3 batches with a matching
+    /// leading dimension; `transposeSelf` / `transposeOther` use the stored matrices transposed.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) throws -> Tensor {
+        let op = "matmul"
+        try Validate.sameDevice(op, self, other)
+        guard rank == other.rank, rank == 2 || rank == 3, rank == 2 || shape[0] == other.shape[0] else {
+            throw FlowError.shapeMismatch(op: op, detail: "\(shape) · \(other.shape): need two rank-2 or two equally batched rank-3 tensors")
+        }
+        let batch = rank == 3 ? shape[0] : 1
+        let (rowsA, colsA) = (shape[rank - 2], shape[rank - 1])
+        let (rowsB, colsB) = (other.shape[rank - 2], other.shape[rank - 1])
+        let (m, k) = transposeSelf ? (colsA, rowsA) : (rowsA, colsA)
+        let (k2, n) = transposeOther ? (colsB, rowsB) : (rowsB, colsB)
+        guard k == k2 else {
+            throw FlowError.shapeMismatch(
+                op: op, detail: "\(shape)\(transposeSelf ? "ᵀ" : "") · \(other.shape)\(transposeOther ? "ᵀ" : ""): inner sizes \(k) and \(k2) differ")
+        }
+        let result = try Tensor.empty(rank == 3 ? [batch, m, n] : [m, n], on: device)
+        let spec = GemmSpec(m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther, batch: batch)
+        try device.gemm(spec, a: buffer, b: other.buffer, c: result.buffer, bias: nil)
+        return result
+    }
+
+    /// A (masked) linear layer `y = x · (W ⊙ M)ᵀ + b` for `x: [B, in]`, `W, M: [out, in]`, `b: [out]`.
+    /// `M` is MADE's binary mask; without one the layer is dense.
+    public func linear(weight: Tensor, bias: Tensor? = nil, mask: Tensor? = nil) throws -> Tensor {
+        let op = "linear"
+        try Validate.sameDevice(op, self, weight, bias, mask)
+        try Self.checkLinear(op, input: self, weight: weight, bias: bias, mask: mask)
+        let effective = try mask.map { try weight.applying(.multiply, $0) } ?? weight
+        let (rows, outputs, inputs) = (shape[0], weight.shape[0], weight.shape[1])
+        let result = try Tensor.empty([rows, outputs], on: device)
+        try device.gemm(
+            GemmSpec(m: rows, n: outputs, k: inputs, transposeB: true),
+            a: buffer, b: effective.buffer, c: result.buffer, bias: bias?.buffer)
+        return result
+    }
+
+    /// Backward of `linear`: `∂x = ∂y · (W ⊙ M)`, `∂W = (∂yᵀ · x) ⊙ M`, `∂b = Σ_rows ∂y`.
+    public static func linearBackward(
+        input: Tensor, weight: Tensor, mask: Tensor? = nil, hasBias: Bool, gradOutput: Tensor
+    ) throws -> LinearGradients {
+        let op = "linearBackward"
+        try Validate.sameDevice(op, input, weight, mask, gradOutput)
+        try checkLinear(op, input: input, weight: weight, bias: nil, mask: mask)
+        let (rows, outputs, inputs) = (input.shape[0], weight.shape[0], weight.shape[1])
+        try Validate.shape(op, "gradOutput", gradOutput, [rows, outputs])
+        let device = input.device
+        let effective = try mask.map { try weight.applying(.multiply, $0) } ?? weight
+        let gradInput = try Tensor.empty([rows, inputs], on: device)
+        try device.gemm(
+            GemmSpec(m: rows, n: inputs, k: outputs),
+            a: gradOutput.buffer, b: effective.buffer, c: gradInput.buffer, bias: nil)
+        var gradWeight = try Tensor.empty([outputs, inputs], on: device)
+        try device.gemm(
+            GemmSpec(m: outputs, n: inputs, k: rows, transposeA: true),
+            a: gradOutput.buffer, b: input.buffer, c: gradWeight.buffer, bias: nil)
+        if let mask { gradWeight = try gradWeight.applying(.multiply, mask) }
+        let gradBias = hasBias ? try gradOutput.featureSum() : nil
+        return LinearGradients(input: gradInput, weight: gradWeight, bias: gradBias)
+    }
+
+    private static func checkLinear(_ op: String, input: Tensor, weight: Tensor, bias: Tensor?, mask: Tensor?) throws {
+        try Validate.rank(op, "input", input, 2...2)
+        try Validate.rank(op, "weight", weight, 2...2)
+        guard input.shape[1] == weight.shape[1] else {
+            throw FlowError.shapeMismatch(
+                op: op, detail: "input \(input.shape) has \(input.shape[1]) features but weight \(weight.shape) expects \(weight.shape[1])")
+        }
+        if let mask { try Validate.shape(op, "mask", mask, weight.shape) }
+        if let bias { try Validate.shape(op, "bias", bias, [weight.shape[0]]) }
+    }
+}
