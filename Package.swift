@@ -33,6 +33,7 @@ let package = Package(
                 .embedInCode("coupling.cl"),
                 .embedInCode("reduce.cl"),
                 .embedInCode("elementwise.cl"),
+                .embedInCode("channel.cl"),
                 .embedInCode("layout.cl"),
                 .embedInCode("adam.cl"),
                 .embedInCode("random.cl"),

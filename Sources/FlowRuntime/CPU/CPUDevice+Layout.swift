@@ -1,0 +1,54 @@
+extension CPUDevice {
+    public func copySlab(
+        outer: Int, inner: Int, length: Int,
+        source: any DeviceBuffer, sourceMid: Int, sourceStart: Int,
+        destination: any DeviceBuffer, destinationMid: Int, destinationStart: Int
+    ) throws {
+        let (src, dst) = (try floats(source, "copySlab"), try floats(destination, "copySlab"))
+        let run = length * inner
+        Parallel.forEachRange(outer, grain: max(1, 65536 / max(1, run))) { range in
+            for o in range {
+                (dst + (o * destinationMid + destinationStart) * inner).update(from: src + (o * sourceMid + sourceStart) * inner, count: run)
+            }
+        }
+    }
+
+    public func squeeze2x2(
+        batch: Int, channels: Int, height: Int, width: Int, inverse: Bool, x: any DeviceBuffer, y: any DeviceBuffer
+    ) throws {
+        let (px, py) = (try floats(x, "squeeze2x2"), try floats(y, "squeeze2x2"))
+        let (halfH, halfW) = (height / 2, width / 2)
+        Parallel.forEachRange(batch * channels, grain: max(1, 16384 / max(1, height * width))) { planes in
+            for plane in planes {
+                let (b, c) = (plane / channels, plane % channels)
+                for dy in 0..<2 {
+                    for dx in 0..<2 {
+                        let squeezed = ((b * 4 * channels) + 4 * c + 2 * dy + dx) * halfH * halfW
+                        for i in 0..<halfH {
+                            for j in 0..<halfW {
+                                let unsqueezed = plane * height * width + (2 * i + dy) * width + 2 * j + dx
+                                if inverse {
+                                    py[unsqueezed] = px[squeezed + i * halfW + j]
+                                } else {
+                                    py[squeezed + i * halfW + j] = px[unsqueezed]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws {
+        let (px, py) = (try floats(x, "gather"), try floats(y, "gather"))
+        let index = try indices.downcast(CPUBuffer.self, op: "gather").ints
+        Parallel.forEachRange(view.outer, grain: max(1, 65536 / max(1, view.mid * view.inner))) { range in
+            for o in range {
+                for j in 0..<view.mid {
+                    (py + (o * view.mid + j) * view.inner).update(from: px + (o * view.mid + Int(index[j])) * view.inner, count: view.inner)
+                }
+            }
+        }
+    }
+}

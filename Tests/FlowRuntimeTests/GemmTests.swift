@@ -1,0 +1,179 @@
+import FlowRuntime
+import FlowTestSupport
+import Testing
+
+/// Float32 products accumulate `k` terms: each output is allowed `Tolerance.accumulated` (8·ε·√k
+/// times the sum of the terms' magnitudes) plus rtol 1e-6 (≈ 16 ulps) for the final rounding and
+/// the alpha/beta/bias arithmetic. An indexing or transpose bug is off by O(|term|) ≈ Σ|terms|/k.
+private let gemmRtol = 1e-6
+
+/// (m, n, k) with the awkward sizes 1, 3, 7, 17, 33, 257 and others off the 16/32/64 tile grid.
+private let gemmShapes: [[Int]] = [
+    [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 17, 33], [17, 33, 7], [33, 65, 31], [64, 63, 65], [257, 3, 17],
+    [5, 257, 33], [31, 17, 257], [100, 45, 129],
+]
+
+private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], bias: [Double]?) -> [Double] {
+    Tolerance.accumulated(terms: spec.k + 2, magnitude: Reference.gemmMagnitude(spec, a: a, b: b, c: c, bias: bias))
+}
+
+@Suite struct GemmTests {
+    @Test(arguments: TestDevices.all, gemmShapes)
+    func matmulAllTransposes(_ d: TestDevice, shape: [Int]) throws {
+        let (m, n, k) = (shape[0], shape[1], shape[2])
+        var rng = SeededRandom(seed: UInt64(m * 1_000_000 + n * 1000 + k))
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                let a = rng.floats(m * k)
+                let b = rng.floats(k * n)
+                let left = try d.tensor(a, transposeA ? [k, m] : [m, k])
+                let right = try d.tensor(b, transposeB ? [n, k] : [k, n])
+                let product = try left.matmul(right, transposeSelf: transposeA, transposeOther: transposeB)
+                #expect(product.shape == [m, n])
+                let spec = GemmSpec(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+                let zeros = [Double](repeating: 0, count: m * n)
+                try expectClose(
+                    product, Reference.gemm(spec, a: a, b: b, c: zeros, bias: nil), rtol: gemmRtol,
+                    atol: gemmAtol(spec, a: a, b: b, c: zeros, bias: nil),
+                    "matmul \(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
+            }
+        }
+    }
+
+    @Test(arguments: TestDevices.all)
+    func batchedMatmul(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 11)
+        let (batch, m, n, k) = (3, 7, 33, 17)
+        let (a, b) = (rng.floats(batch * m * k), rng.floats(batch * k * n))
+        let product = try d.tensor(a, [batch, m, k]).matmul(d.tensor(b, [batch, n, k]), transposeOther: true)
+        let spec = GemmSpec(m: m, n: n, k: k, transposeB: true, batch: batch)
+        let zeros = [Double](repeating: 0, count: batch * m * n)
+        try expectClose(
+            product, Reference.gemm(spec, a: a, b: b, c: zeros, bias: nil), rtol: gemmRtol,
+            atol: gemmAtol(spec, a: a, b: b, c: zeros, bias: nil), "batched matmul")
+    }
+
+    /// The raw `Device.gemm` features the Tensor API does not expose: batch with a shared A
+    /// (stride 0), padded strides, alpha and beta, a bias. Elements of C between the strided
+    /// matrices must be left alone.
+    @Test(arguments: TestDevices.all)
+    func gemmStridesAlphaBetaBias(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 12)
+        let specs = [
+            GemmSpec(m: 7, n: 17, k: 33, transposeB: true, alpha: 0.5, beta: -1.5, batch: 3, strideA: 0),
+            GemmSpec(m: 33, n: 5, k: 17, transposeA: true, alpha: 2, beta: 0.25, batch: 2, strideA: 0),
+            GemmSpec(m: 1, n: 257, k: 3, alpha: 1, beta: 1, batch: 4, strideA: 0),
+            GemmSpec(m: 3, n: 7, k: 65, transposeA: true, transposeB: true, alpha: -1, beta: 0, batch: 2, strideB: 0),
+            GemmSpec(m: 5, n: 9, k: 7, alpha: 1.25, beta: 0.5, batch: 3, strideA: 40, strideB: 70, strideC: 50),
+        ]
+        for (index, spec) in specs.enumerated() {
+            let countA = (spec.batch - 1) * spec.strideA + spec.m * spec.k
+            let countB = (spec.batch - 1) * spec.strideB + spec.k * spec.n
+            let countC = (spec.batch - 1) * spec.strideC + spec.m * spec.n
+            let (a, b, c) = (rng.floats(countA), rng.floats(countB), rng.floats(countC))
+            for bias in [nil, rng.floats(spec.n)] {
+                let cTensor = try d.tensor(c, [countC])
+                try d.device.gemm(
+                    spec, a: d.tensor(a, [countA]).buffer, b: d.tensor(b, [countB]).buffer, c: cTensor.buffer,
+                    bias: try bias.map { try d.tensor($0, [spec.n]).buffer })
+                try expectClose(
+                    cTensor, Reference.gemm(spec, a: a, b: b, c: c, bias: bias), rtol: gemmRtol,
+                    atol: gemmAtol(spec, a: a, b: b, c: c, bias: bias),
+                    "gemm case \(index) \(spec) bias \(bias != nil)")
+            }
+        }
+    }
+
+    /// With beta = 0 the contract says C is written, never read: NaN already in C must not leak
+    /// into the result (0·NaN is NaN).
+    @Test(arguments: TestDevices.all)
+    func betaZeroIgnoresC(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 13)
+        let spec = GemmSpec(m: 17, n: 33, k: 7, alpha: 1.5, beta: 0)
+        let (a, b) = (rng.floats(17 * 7), rng.floats(7 * 33))
+        let c = try Tensor.full([17 * 33], value: .nan, on: d.device)
+        try d.device.gemm(spec, a: d.tensor(a, [17 * 7]).buffer, b: d.tensor(b, [7 * 33]).buffer, c: c.buffer, bias: nil)
+        let zeros = [Double](repeating: 0, count: 17 * 33)
+        try expectClose(
+            c, Reference.gemm(spec, a: a, b: b, c: zeros, bias: nil), rtol: gemmRtol,
+            atol: gemmAtol(spec, a: a, b: b, c: zeros, bias: nil), "gemm beta 0 over NaN")
+    }
+
+    @Test(arguments: TestDevices.all)
+    func linearForward(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 14)
+        for (rows, inputs, outputs) in [(1, 1, 1), (3, 7, 17), (33, 65, 7), (257, 33, 17), (4, 257, 3)] {
+            for masked in [false, true] {
+                let x = rng.floats(rows * inputs)
+                let w = rng.floats(outputs * inputs)
+                let bias = rng.floats(outputs)
+                let mask = masked ? rng.mask(outputs * inputs) : nil
+                let y = try d.tensor(x, [rows, inputs]).linear(
+                    weight: d.tensor(w, [outputs, inputs]), bias: d.tensor(bias, [outputs]),
+                    mask: try mask.map { try d.tensor($0, [outputs, inputs]) })
+                let expected = Reference.linear(
+                    x: x, rows: rows, inputs: inputs, weight: w, outputs: outputs, bias: bias, mask: mask)
+                let magnitude = Reference.linear(
+                    x: x.map(abs), rows: rows, inputs: inputs, weight: w.map(abs), outputs: outputs,
+                    bias: bias.map(abs), mask: mask)
+                try expectClose(
+                    y, expected, rtol: gemmRtol, atol: Tolerance.accumulated(terms: inputs + 1, magnitude: magnitude),
+                    "linear \(rows)×\(inputs)→\(outputs) masked \(masked)")
+            }
+        }
+    }
+}
+
+@Suite struct LinearBackwardTests {
+    @Test(arguments: TestDevices.all)
+    func linearBackwardMatchesFiniteDifferences(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 15)
+        let (rows, inputs, outputs) = (3, 5, 4)
+        for masked in [false, true] {
+            let (x, w, bias) = (rng.floats(rows * inputs), rng.floats(outputs * inputs), rng.floats(outputs))
+            let mask = masked ? rng.mask(outputs * inputs) : nil
+            let gradY = rng.floats(rows * outputs)
+            let grads = try Tensor.linearBackward(
+                input: d.tensor(x, [rows, inputs]), weight: d.tensor(w, [outputs, inputs]),
+                mask: try mask.map { try d.tensor($0, [outputs, inputs]) }, hasBias: true,
+                gradOutput: d.tensor(gradY, [rows, outputs]))
+            let gradBias = try #require(grads.bias)
+            try expectGradients(
+                [grads.input, grads.weight, gradBias],
+                matchFiniteDifferencesOf: { p in
+                    Reference.dot(
+                        gradY,
+                        Reference.linear(
+                            x: p[0], rows: rows, inputs: inputs, weight: p[1], outputs: outputs, bias: p[2], mask: mask))
+                }, at: [x, w, bias], names: ["x", "W", "b"], "linearBackward masked \(masked)")
+        }
+    }
+
+    @Test(arguments: TestDevices.all)
+    func linearBackwardMatchesReference(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 16)
+        for (rows, inputs, outputs) in [(65, 33, 17), (257, 7, 3), (1, 129, 33)] {
+            let (x, w) = (rng.floats(rows * inputs), rng.floats(outputs * inputs))
+            let mask = rng.mask(outputs * inputs)
+            let gradY = rng.floats(rows * outputs)
+            let grads = try Tensor.linearBackward(
+                input: d.tensor(x, [rows, inputs]), weight: d.tensor(w, [outputs, inputs]),
+                mask: d.tensor(mask, [outputs, inputs]), hasBias: true, gradOutput: d.tensor(gradY, [rows, outputs]))
+            let expected = Reference.linearBackward(
+                x: x, rows: rows, inputs: inputs, weight: w, outputs: outputs, mask: mask, gradY: gradY)
+            let magnitude = Reference.linearBackward(
+                x: x.map(abs), rows: rows, inputs: inputs, weight: w.map(abs), outputs: outputs, mask: mask,
+                gradY: gradY.map(abs))
+            let label = "linearBackward \(rows)×\(inputs)→\(outputs)"
+            try expectClose(
+                grads.input, expected.input, rtol: gemmRtol,
+                atol: Tolerance.accumulated(terms: outputs, magnitude: magnitude.input), "\(label) ∂x")
+            try expectClose(
+                grads.weight, expected.weight, rtol: gemmRtol,
+                atol: Tolerance.accumulated(terms: rows, magnitude: magnitude.weight), "\(label) ∂W")
+            try expectClose(
+                try #require(grads.bias), expected.bias, rtol: gemmRtol,
+                atol: Tolerance.accumulated(terms: rows, magnitude: magnitude.bias), "\(label) ∂b")
+        }
+    }
+}
