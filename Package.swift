@@ -57,7 +57,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowRuntimeTests",
-            dependencies: ["FlowRuntime", "FlowTestSupport"]
+            dependencies: ["FlowRuntime", "FlowKernels", "FlowTestSupport"]
+        ),
+        // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
+        .testTarget(
+            name: "FlowKitCLITests",
+            dependencies: ["flowkit"]
         ),
     ],
     swiftLanguageModes: [.v6]

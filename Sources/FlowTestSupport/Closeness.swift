@@ -14,6 +14,7 @@ public struct Closeness: Sendable, CustomStringConvertible {
     public private(set) var worstActual = 0.0
     public private(set) var worstExpected = 0.0
     public private(set) var worstAllowed = 0.0
+    public private(set) var worstError = 0.0
     private var worstRatio = -1.0
     private var note: String?
     private var shape: [Int]?
@@ -70,7 +71,7 @@ public struct Closeness: Sendable, CustomStringConvertible {
         if ratio > worstRatio {
             worstRatio = ratio
             worstIndex = i
-            (worstActual, worstExpected, worstAllowed) = (a, e, allowed)
+            (worstActual, worstExpected, worstAllowed, worstError) = (a, e, allowed, error)
         }
     }
 
@@ -90,7 +91,6 @@ public struct Closeness: Sendable, CustomStringConvertible {
         if let note { return "FAILED: \(note)" }
         let verdict = passed ? "ok" : "FAILED: \(failures) of \(count) elements outside tolerance"
         guard let worstIndex else { return "\(verdict) (no elements)" }
-        let worstError = Swift.abs(worstActual - worstExpected)
         return "\(verdict); worst at \(position(worstIndex)) (flat \(worstIndex)): actual \(worstActual), "
             + "expected \(worstExpected), abs error \(worstError), allowed \(worstAllowed); "
             + "max abs error \(maxAbsError), max rel error \(maxRelError), rtol \(rtol)"

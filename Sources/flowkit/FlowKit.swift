@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct FlowKit: ParsableCommand {
@@ -6,4 +7,14 @@ struct FlowKit: ParsableCommand {
         commandName: "flowkit",
         abstract: "Normalizing-flow training on CPUs and OpenCL devices.",
         subcommands: [DevicesCommand.self, BenchCommand.self])
+
+    static func main() {
+        BLASRelaunch.relaunchIfNeeded()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -14,7 +14,9 @@ struct BenchResult {
     var gflops: Double { flops / median / 1e9 }
 
     var line: String {
-        String(format: "%-10@ %-16@ %-32@ %9.3f ms  %8.1f GFLOP/s", device as NSString, name as NSString, shape as NSString, median * 1e3, gflops)
+        device.padding(toLength: 10, withPad: " ", startingAt: 0) + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            + shape.padding(toLength: 20, withPad: " ", startingAt: 0)
+            + String(format: "%9.3f ms %8.1f GFLOP/s", median * 1e3, gflops)
     }
 
     var json: String {

@@ -57,6 +57,20 @@ private func expectConvForward(_ d: TestDevice, _ c: ConvCase, seed: UInt64) thr
         try expectConvForward(d, c, seed: 22)
     }
 
+    /// Random small geometries beyond the fixed list: odd kernels 1/3/5, dilation 1–3, random masks.
+    @Test(arguments: TestDevices.all)
+    func conv2dRandomGeometries(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 27)
+        for index in 0..<8 {
+            let kernel = [1, 3, 5][rng.int(in: 0...2)]
+            let c = ConvCase(
+                batch: rng.int(in: 1...3), inChannels: rng.int(in: 1...9), outChannels: rng.int(in: 1...9),
+                height: rng.int(in: 1...12), width: rng.int(in: 1...12), kernelH: kernel, kernelW: kernel,
+                dilation: rng.int(in: 1...3), bias: rng.nextDouble() < 0.5, masked: rng.nextDouble() < 0.5)
+            try expectConvForward(d, c, seed: 28 + UInt64(index))
+        }
+    }
+
     /// Output step t must not depend on inputs after t: changing every input after t0 leaves
     /// outputs 0...t0 bit-for-bit unchanged (and does change output t0 + 1, which sees input t0 + 1).
     @Test(arguments: TestDevices.all)

@@ -51,6 +51,7 @@ private func expectLogDet(
             let data = couplingData(count, seed: UInt64(count))
             let (t, h) = (try d.tensor(data.shift, shape), try d.tensor(data.raw, shape))
             let label = "coupling \(v) \(shape)"
+            try d.poisonCache(count, shape[0])
 
             let forward = try d.tensor(data.x, shape).affineCoupling(shift: t, rawScale: h, scale: v.scale, order: v.order)
             let expected = Reference.coupling(spec, inverse: false, x: data.x, shift: data.shift, rawScale: data.raw)
@@ -107,6 +108,7 @@ private func expectLogDet(
             let data = couplingData(count, seed: 44)
             var rng = SeededRandom(seed: 45)
             let (gradY, gradLogDet) = (rng.floats(count), rng.floats(shape[0]))
+            try d.poisonCache(count)
             let grads = try Tensor.affineCouplingBackward(
                 input: d.tensor(data.x, shape), shift: d.tensor(data.shift, shape), rawScale: d.tensor(data.raw, shape),
                 scale: v.scale, order: v.order, gradOutput: d.tensor(gradY, shape),

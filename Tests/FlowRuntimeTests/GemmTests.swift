@@ -7,10 +7,13 @@ import Testing
 /// the alpha/beta/bias arithmetic. An indexing or transpose bug is off by O(|term|) ≈ Σ|terms|/k.
 private let gemmRtol = 1e-6
 
-/// (m, n, k) with the awkward sizes 1, 3, 7, 17, 33, 257 and others off the 16/32/64 tile grid.
+/// (m, n, k) with the awkward sizes 1, 3, 7, 17, 33, 257 and others off the 16/32/64 tile grid,
+/// several spanning more than one 64×64×16 tile in every dimension.
 private let gemmShapes: [[Int]] = [
     [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 17, 33], [17, 33, 7], [33, 65, 31], [64, 63, 65], [257, 3, 17],
-    [5, 257, 33], [31, 17, 257], [100, 45, 129],
+    [5, 257, 33], [31, 17, 257], [100, 45, 129], [130, 129, 65],
+    // k = 0: an empty sum, so the product is all zeros.
+    [3, 5, 0],
 ]
 
 private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], bias: [Double]?) -> [Double] {
@@ -28,6 +31,7 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
                 let b = rng.floats(k * n)
                 let left = try d.tensor(a, transposeA ? [k, m] : [m, k])
                 let right = try d.tensor(b, transposeB ? [n, k] : [k, n])
+                try d.poisonCache(m * n)
                 let product = try left.matmul(right, transposeSelf: transposeA, transposeOther: transposeB)
                 #expect(product.shape == [m, n])
                 let spec = GemmSpec(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
@@ -37,6 +41,25 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
                     atol: gemmAtol(spec, a: a, b: b, c: zeros, bias: nil),
                     "matmul \(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
             }
+        }
+    }
+
+    /// Random shapes beyond the fixed list: sizes 1...80 in any combination, random transposes.
+    @Test(arguments: TestDevices.all)
+    func matmulRandomShapes(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 10)
+        for _ in 0..<12 {
+            let (m, n, k) = (rng.int(in: 1...80), rng.int(in: 1...80), rng.int(in: 1...80))
+            let (transposeA, transposeB) = (rng.nextDouble() < 0.5, rng.nextDouble() < 0.5)
+            let (a, b) = (rng.floats(m * k), rng.floats(k * n))
+            let product = try d.tensor(a, transposeA ? [k, m] : [m, k])
+                .matmul(d.tensor(b, transposeB ? [n, k] : [k, n]), transposeSelf: transposeA, transposeOther: transposeB)
+            let spec = GemmSpec(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+            let zeros = [Double](repeating: 0, count: m * n)
+            try expectClose(
+                product, Reference.gemm(spec, a: a, b: b, c: zeros, bias: nil), rtol: gemmRtol,
+                atol: gemmAtol(spec, a: a, b: b, c: zeros, bias: nil),
+                "matmul \(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB)")
         }
     }
 

@@ -13,9 +13,11 @@ extension CPUDevice {
         let (px, pw, py) = (try floats(input, op), try floats(weight, op), try floats(output, op))
         let pb = try bias.map { try floats($0, op) }
         let columns = g.batch * g.pixels
-        let col = try floats(makeBuffer(bytes: g.patchSize * columns * 4), op)
+        // Keep both scratch buffers referenced until the end: a released buffer returns to the
+        // pool at once and the next allocation of its size class would reuse its memory.
+        let colBuffer = try makeBuffer(bytes: g.patchSize * columns * 4)
         let z = try makeBuffer(bytes: g.outChannels * columns * 4)
-        let pz = try floats(z, op)
+        let (col, pz) = (try floats(colBuffer, op), try floats(z, op))
         im2col(g, px, col)
         sgemm(m: g.outChannels, n: columns, k: g.patchSize, transA: false, transB: false, pw, col, pz)
         // Channel-major [O, B·HW] → NCHW, adding the bias on the way.
@@ -28,7 +30,7 @@ extension CPUDevice {
                 for p in 0..<g.pixels { target[p] = source[p] + offset }
             }
         }
-        withExtendedLifetime(z) {}
+        withExtendedLifetime((colBuffer, z)) {}
     }
 
     public func conv2dBackwardData(

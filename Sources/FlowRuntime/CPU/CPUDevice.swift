@@ -15,7 +15,7 @@ public final class CPUDevice: Device {
         pool = CPUBufferPool(limit: Int(min(memory / 4, 8 << 30)))
         info = DeviceInfo(
             kind: .cpu, index: 0, name: CPUDevice.processorName(), vendor: CPUDevice.processorVendor(),
-            driver: "OpenBLAS \(openblas_get_num_threads()) threads", memoryBytes: memory,
+            driver: "OpenBLAS \(BLASCore.current) kernels, \(openblas_get_num_threads()) threads", memoryBytes: memory,
             computeUnits: Parallel.cores)
     }
 

@@ -1,7 +1,9 @@
 /// Philox-4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011), the
 /// counter-based generator behind every random number in flowkit.
 ///
-/// Value `i` of a fill with `(seed, counter)` comes from block `n = counter + i / 4`, word `i % 4`;
+/// Value `i` of a fill with `(seed, counter)` comes from block `n = counter + i / 4`, word `i % 4`
+/// (for normals, words 0 and 1 give values 0 and 1 — `r cos θ`, `r sin θ` — and words 2 and 3
+/// give values 2 and 3);
 /// the block's counter words are `(lo(n), hi(n), 0, 0)` and its key is `(lo(seed), hi(seed))`. A fill
 /// of `count` values consumes `ceil(count / 4)` blocks.
 ///

@@ -19,12 +19,15 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     let pool: CLBufferPool
     private let lock = NSLock()
     private var programs: [String: CLProgram] = [:]
-    private let binaryCache = ProgramBinaryCache.standard()
+    private let binaryCache: ProgramBinaryCache
+    /// How the programs of this device were obtained (compiled from source or loaded from the disk cache).
+    private(set) var buildCounts = (compiled: 0, loadedFromCache: 0)
     /// Bound to optional buffer arguments that are absent (kernels check a flag before reading it).
     var placeholderBuffer: CLBuffer!
 
-    init(_ found: CLPlatform.Found) throws {
+    init(_ found: CLPlatform.Found, binaryCache: ProgramBinaryCache = .standard()) throws {
         info = found.info
+        self.binaryCache = binaryCache
         device = found.device
         var status: cl_int = 0
         var deviceHandle: cl_device_id? = found.device
@@ -146,6 +149,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         let options = tuning.buildOptions
         let key = ProgramBinaryCache.key(device: info.name, driver: info.driver, options: options, source: source)
         if useCache, let binary = binaryCache.load(program: name, key: key), let program = try? fromBinary(binary, options: options) {
+            buildCounts.loadedFromCache += 1
             return program
         }
         var status: cl_int = 0
@@ -163,6 +167,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
             throw FlowError.kernelBuild(program: "\(name).cl", device: info.name, log: buildLog(handle))
         }
         if useCache, let binary = programBinary(handle) { binaryCache.store(program: name, key: key, binary: binary) }
+        buildCounts.compiled += 1
         return program
     }
 

@@ -37,7 +37,8 @@ struct ProgramBinaryCache: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
             try Data(Array(key.utf8) + [0] + binary).write(to: temporary)
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+            // rename(2) replaces the entry atomically: a reader sees the old file or the new one.
+            if rename(temporary.path, url.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         } catch {
             return
         }

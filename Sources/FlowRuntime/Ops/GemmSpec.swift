@@ -37,9 +37,9 @@ public struct GemmSpec: Sendable, Equatable {
     }
 
     /// Elements each operand must hold.
-    var requiredA: Int { (batch - 1) * strideA + m * k }
-    var requiredB: Int { (batch - 1) * strideB + k * n }
-    var requiredC: Int { (batch - 1) * strideC + m * n }
+    public var requiredA: Int { (batch - 1) * strideA + m * k }
+    public var requiredB: Int { (batch - 1) * strideB + k * n }
+    public var requiredC: Int { (batch - 1) * strideC + m * n }
     /// Floating-point operations of the product (2·m·n·k per batch entry).
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) * Double(batch) }
 }

@@ -37,11 +37,13 @@ extension Tensor {
         let gradA: Tensor
         var gradB: Tensor
         switch op {
+        // Fresh tensors even where the gradient is ∂L/∂c itself, so a later in-place update of
+        // one result never changes the caller's tensor.
         case .add:
-            gradA = gradOutput
-            gradB = gradOutput
+            gradA = try gradOutput.copy(to: gradOutput.device)
+            gradB = try gradOutput.copy(to: gradOutput.device)
         case .subtract:
-            gradA = gradOutput
+            gradA = try gradOutput.copy(to: gradOutput.device)
             gradB = try gradOutput.unary(.scale(-1))
         case .multiply:
             gradA = try gradOutput.applying(.multiply, b)

@@ -55,9 +55,10 @@ struct ConvCase: Sendable, CustomStringConvertible {
         let x = try d.tensor(input, inputShape)
         let w = try d.tensor(weight, weightShape)
         let b = try bias.map { try d.tensor($0, [outChannels]) }
+        let m = masked ? try d.tensor(mask, weightShape) : nil
+        try d.poisonCache(outputCount, weightCount)
         if causal { return try x.conv1dCausal(weight: w, bias: b, dilation: dilation) }
-        return try x.conv2d(
-            weight: w, bias: b, mask: masked ? try d.tensor(mask, weightShape) : nil, dilation: dilation)
+        return try x.conv2d(weight: w, bias: b, mask: m, dilation: dilation)
     }
 
     /// Runs the backward op through the public Tensor API.
@@ -67,11 +68,12 @@ struct ConvCase: Sendable, CustomStringConvertible {
         let x = try d.tensor(input, inputShape)
         let w = try d.tensor(weight, weightShape)
         let g = try d.tensor(gradOutput, outputShape)
+        let m = masked ? try d.tensor(mask, weightShape) : nil
+        try d.poisonCache(inputCount, weightCount, outChannels)
         if causal {
             return try Tensor.conv1dCausalBackward(input: x, weight: w, hasBias: bias, gradOutput: g, dilation: dilation)
         }
         return try Tensor.conv2dBackward(
-            input: x, weight: w, mask: masked ? try d.tensor(mask, weightShape) : nil, hasBias: bias,
-            gradOutput: g, dilation: dilation)
+            input: x, weight: w, mask: m, hasBias: bias, gradOutput: g, dilation: dilation)
     }
 }

@@ -1,5 +1,6 @@
 import FlowRuntime
 import FlowTestSupport
+import Testing
 
 /// Tolerance of a device gradient against central finite differences of the Double reference
 /// forward, on the small shapes where these checks run (inputs O(1), sums of ≤ ~100 terms): the
@@ -12,12 +13,12 @@ let finiteDifferenceAtol = 1e-4
 /// the corresponding input array.
 func expectGradients(
     _ device: [Tensor], matchFiniteDifferencesOf loss: ([[Double]]) -> Double, at inputs: [[Double]],
-    names: [String], _ label: String
+    names: [String], _ label: String, sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     let numeric = FiniteDifference.gradients(of: loss, at: inputs)
     for (index, gradient) in device.enumerated() {
         expectClose(
             try gradient.values(), numeric[index], rtol: finiteDifferenceRtol, atol: finiteDifferenceAtol,
-            "\(label): ∂L/∂\(names[index]) vs finite differences")
+            "\(label): ∂L/∂\(names[index]) vs finite differences", sourceLocation: sourceLocation)
     }
 }

@@ -8,6 +8,20 @@ extension TestDevice {
     }
 }
 
+extension TestDevice {
+    /// Leaves NaN-filled blocks of each size in the device's buffer cache, so that the op run next
+    /// gets NaN-filled outputs: an op that fails to write part of its output (the contract says
+    /// every output is written) then shows NaN instead of passing on zeroed or stale memory.
+    /// Call it after uploading the inputs, right before the op.
+    func poisonCache(_ counts: Int...) throws {
+        let blocks = try counts.flatMap { count in
+            try (0..<2).map { _ in try Tensor.full([count], value: .nan, on: device) }
+        }
+        try device.synchronize()
+        withExtendedLifetime(blocks) {}
+    }
+}
+
 extension Tensor {
     /// The device values widened to Double for comparison with references.
     func values() throws -> [Double] { try toArray().map(Double.init) }

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// Runs the built `flowkit` binary, as a user would, and checks its output and exit status.
+struct CLITests {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Outcome {
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent().path
+        let candidates = [Bundle.main.bundleURL.appendingPathComponent("flowkit").path, "\(directory)/flowkit"]
+        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            Issue.record("flowkit binary not found next to the test bundle (looked at \(candidates))")
+            return Outcome(status: -1, stdout: "", stderr: "")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func devicesJSONListsTheCPU() throws {
+        let outcome = try Self.run(["devices", "--json"])
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]]
+        let names = entries?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.first == "cpu")
+        for entry in entries ?? [] {
+            for key in ["kind", "index", "device", "vendor", "driver", "memoryBytes", "computeUnits"] {
+                #expect(entry[key] != nil, "device entry lacks \(key): \(entry)")
+            }
+        }
+    }
+
+    @Test func devicesTableListsOpenCLWhenPresent() throws {
+        let outcome = try Self.run(["devices"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("cpu"))
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            #expect(outcome.stdout.contains("opencl:0"), "CI must have an OpenCL device (PoCL): \(outcome.stdout)")
+        }
+    }
+
+    @Test(arguments: [
+        (["bench", "--device", "gpu"], "unknown device 'gpu'"),
+        (["bench", "--device", "opencl:99"], "unknown device 'opencl:99'"),
+        (["bench", "--repeats", "0"], "--repeats must be at least 1"),
+    ])
+    func badInputFailsWithAClearMessage(arguments: [String], message: String) throws {
+        let outcome = try Self.run(arguments)
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains(message), "stderr was: \(outcome.stderr)")
+    }
+}
