@@ -8,11 +8,13 @@ import Foundation
 /// Ops run synchronously on the calling thread (plus workers), so `synchronize` has nothing to wait for.
 public final class CPUDevice: Device {
     public let info: DeviceInfo
-    let pool: CPUBufferPool
+    let pool: BlockCache
 
     public init() {
         let memory = ProcessInfo.processInfo.physicalMemory
-        pool = CPUBufferPool(limit: Int(min(memory / 4, 8 << 30)))
+        pool = BlockCache(limit: Int(min(memory / 4, 8 << 30))) { address in
+            free(UnsafeMutableRawPointer(bitPattern: address))
+        }
         info = DeviceInfo(
             kind: .cpu, index: 0, name: CPUDevice.processorName(), vendor: CPUDevice.processorVendor(),
             driver: "OpenBLAS \(BLASCore.current) kernels, \(openblas_get_num_threads()) threads", memoryBytes: memory,
@@ -22,8 +24,8 @@ public final class CPUDevice: Device {
     // MARK: Memory
 
     public func makeBuffer(bytes: Int) throws -> any DeviceBuffer {
-        let capacity = CPUBufferPool.sizeClass(max(bytes, 1))
-        if let pointer = pool.take(capacity: capacity) {
+        let capacity = BlockCache.sizeClass(max(bytes, 1))
+        if let pointer = pool.take(capacity: capacity).flatMap({ UnsafeMutableRawPointer(bitPattern: $0) }) {
             return CPUBuffer(pointer: pointer, byteCount: bytes, capacity: capacity, deviceID: ObjectIdentifier(self), pool: pool)
         }
         var raw: UnsafeMutableRawPointer?

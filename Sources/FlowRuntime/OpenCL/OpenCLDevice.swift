@@ -16,7 +16,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     let context: cl_context
     let queue: cl_command_queue
     let tuning: Tuning
-    let pool: CLBufferPool
+    let pool: BlockCache
     private let lock = NSLock()
     private var programs: [String: CLProgram] = [:]
     private let binaryCache: ProgramBinaryCache
@@ -42,7 +42,9 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         self.queue = queue
         let maxGroup = Int(CLPlatform.value(found.device, cl_device_info(CL_DEVICE_MAX_WORK_GROUP_SIZE), as: Int.self))
         tuning = Tuning.forDevice(named: found.info.name, maxWorkGroupSize: max(1, maxGroup))
-        pool = CLBufferPool(limit: Int(min(found.info.memoryBytes / 4, 8 << 30)))
+        pool = BlockCache(limit: Int(min(found.info.memoryBytes / 4, 8 << 30))) { address in
+            if let mem = OpaquePointer(bitPattern: address) { clReleaseMemObject(mem) }
+        }
         placeholderBuffer = try makeBuffer(bytes: 4).downcast(CLBuffer.self, op: "OpenCLDevice")
     }
 
@@ -57,8 +59,8 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     // MARK: Memory
 
     public func makeBuffer(bytes: Int) throws -> any DeviceBuffer {
-        let capacity = CPUBufferPool.sizeClass(max(bytes, 1))
-        if let mem = pool.take(capacity: capacity) {
+        let capacity = BlockCache.sizeClass(max(bytes, 1))
+        if let mem = pool.take(capacity: capacity).flatMap({ OpaquePointer(bitPattern: $0) }) {
             return CLBuffer(mem: mem, byteCount: bytes, capacity: capacity, deviceID: ObjectIdentifier(self), pool: pool)
         }
         var status: cl_int = 0
