@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "flowkit", targets: ["flowkit"]),
         .library(name: "FlowRuntime", targets: ["FlowRuntime"]),
+        .library(name: "FlowLayers", targets: ["FlowLayers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,10 @@ let package = Package(
             dependencies: ["COpenCL", "CBLAS", "FlowKernels"]
         ),
         .target(
+            name: "FlowLayers",
+            dependencies: ["FlowRuntime"]
+        ),
+        .target(
             name: "FlowTestSupport",
             dependencies: ["FlowRuntime"]
         ),
@@ -58,6 +63,10 @@ let package = Package(
         .testTarget(
             name: "FlowRuntimeTests",
             dependencies: ["FlowRuntime", "FlowKernels", "FlowTestSupport"]
+        ),
+        .testTarget(
+            name: "FlowLayersTests",
+            dependencies: ["FlowLayers", "FlowRuntime", "FlowTestSupport"]
         ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(

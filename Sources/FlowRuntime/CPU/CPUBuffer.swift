@@ -16,6 +16,7 @@ final class CPUBuffer: DeviceBuffer, @unchecked Sendable {
         self.capacity = capacity
         self.deviceID = deviceID
         self.pool = pool
+        pool.checkOut(capacity: capacity)
     }
 
     deinit { pool.recycle(UInt(bitPattern: pointer), capacity: capacity) }

@@ -64,6 +64,9 @@ public final class CPUDevice: Device {
 
     public func synchronize() throws {}
 
+    public var memoryUsage: MemoryUsage { pool.memoryUsage }
+    public func resetPeakMemory() { pool.resetPeak() }
+
     // MARK: Description
 
     private static func cpuInfoField(_ key: String) -> String? {

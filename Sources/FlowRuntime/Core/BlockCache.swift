@@ -5,6 +5,8 @@ import Synchronization
 /// (host pointers or `cl_mem` handles); the backend says how to free one for good.
 final class BlockCache: Sendable {
     private let cached = Mutex<(blocks: [Int: [UInt]], bytes: Int)>(([:], 0))
+    /// Bytes held by live buffers now, and the most held at once since the last reset.
+    private let usage = Mutex<MemoryUsage>(MemoryUsage(liveBytes: 0, peakBytes: 0))
     /// Above this many cached bytes, freed blocks go back to the system.
     private let limit: Int
     private let release: @Sendable (UInt) -> Void
@@ -30,7 +32,20 @@ final class BlockCache: Sendable {
         }
     }
 
+    /// Records that a block of `capacity` bytes now backs a live buffer.
+    func checkOut(capacity: Int) {
+        usage.withLock { state in
+            state.liveBytes += capacity
+            state.peakBytes = max(state.peakBytes, state.liveBytes)
+        }
+    }
+
+    var memoryUsage: MemoryUsage { usage.withLock { $0 } }
+
+    func resetPeak() { usage.withLock { $0.peakBytes = $0.liveBytes } }
+
     func recycle(_ address: UInt, capacity: Int) {
+        usage.withLock { $0.liveBytes -= capacity }
         let kept = cached.withLock { state -> Bool in
             guard state.bytes + capacity <= limit else { return false }
             state.blocks[capacity, default: []].append(address)
@@ -49,4 +64,10 @@ final class BlockCache: Sendable {
         }
         for address in addresses { release(address) }
     }
+}
+
+/// Device memory held by live buffers (tensors, scratch), not counting the allocator's cache.
+public struct MemoryUsage: Sendable, Equatable {
+    public var liveBytes: Int
+    public var peakBytes: Int
 }

@@ -24,6 +24,9 @@ public protocol Device: AnyObject, Sendable {
         destinationOffset: Int, elements: Int) throws
     /// Waits until all queued work has finished.
     func synchronize() throws
+    /// Bytes held by live buffers, and the peak since `resetPeakMemory` (activation-memory tests).
+    var memoryUsage: MemoryUsage { get }
+    func resetPeakMemory()
 
     // MARK: Dense algebra
 

@@ -16,6 +16,7 @@ final class CLBuffer: DeviceBuffer, @unchecked Sendable {
         self.capacity = capacity
         self.deviceID = deviceID
         self.pool = pool
+        pool.checkOut(capacity: capacity)
     }
 
     // A freed buffer may still be read by queued kernels; reusing it is safe because the device's

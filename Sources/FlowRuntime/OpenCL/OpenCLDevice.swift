@@ -114,6 +114,9 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         try withLock { try clCheck(clFinish(queue), "clFinish") }
     }
 
+    public var memoryUsage: MemoryUsage { pool.memoryUsage }
+    public func resetPeakMemory() { pool.resetPeak() }
+
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }

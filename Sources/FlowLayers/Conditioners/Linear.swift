@@ -1,0 +1,37 @@
+import FlowRuntime
+
+/// A fully connected layer `y = x · (W ⊙ M)ᵀ + b` (`W: [out, in]`, PyTorch's layout), optionally
+/// masked (MADE). Masked-out weights receive zero gradient and never change.
+public final class Linear: ParameterOwner {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let mask: Tensor?
+
+    public init(
+        name: String, inputs: Int, outputs: Int, mask: Tensor? = nil, initialization: Initialization = .uniformFanIn,
+        random: inout RandomStream, on device: any Device
+    ) throws {
+        if let mask, mask.shape != [outputs, inputs] {
+            throw FlowError.shapeMismatch(op: "Linear(\(name))", detail: "mask \(mask.shape) for weight [\(outputs), \(inputs)]")
+        }
+        weight = Parameter("\(name).weight", try initialization.tensor([outputs, inputs], fanIn: inputs, random: &random, on: device))
+        bias = Parameter("\(name).bias", try initialization.tensor([outputs], fanIn: inputs, random: &random, on: device))
+        self.mask = mask
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+    public var inputs: Int { weight.shape[1] }
+    public var outputs: Int { weight.shape[0] }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try x.linear(weight: weight.value, bias: bias.value, mask: mask)
+    }
+
+    /// Accumulates `∂W` (masked) and `∂b`; returns `∂x`.
+    public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
+        let grads = try Tensor.linearBackward(input: input, weight: weight.value, mask: mask, hasBias: true, gradOutput: gradOutput)
+        try weight.accumulate(grads.weight)
+        if let gradBias = grads.bias { try bias.accumulate(gradBias) }
+        return grads.input
+    }
+}

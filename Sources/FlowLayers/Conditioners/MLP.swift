@@ -1,0 +1,82 @@
+import FlowRuntime
+
+/// A multilayer perceptron `Linear → ReLU → … → Linear`, the conditioner of vector couplings.
+/// The context, when the flow has one, is concatenated to the input features. The last layer is
+/// zero-initialised by default, so the transform it drives starts as the identity.
+public final class MLP: Conditioner {
+    public let layers: [Linear]
+    public let contextFeatures: Int
+
+    /// `sizes` = [inputs, hidden…, outputs] (inputs without the context features).
+    public init(
+        name: String, sizes: [Int], contextFeatures: Int = 0, zeroLast: Bool = true,
+        random: inout RandomStream, on device: any Device
+    ) throws {
+        guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
+            throw FlowError.invalidArgument(op: "MLP(\(name))", detail: "sizes \(sizes): need at least input and output sizes, all positive")
+        }
+        var layers: [Linear] = []
+        for index in 0..<(sizes.count - 1) {
+            let last = index == sizes.count - 2
+            layers.append(
+                try Linear(
+                    name: "\(name).layer\(index)", inputs: sizes[index] + (index == 0 ? contextFeatures : 0),
+                    outputs: sizes[index + 1], initialization: last && zeroLast ? .zeros : .uniformFanIn,
+                    random: &random, on: device))
+        }
+        self.layers = layers
+        self.contextFeatures = contextFeatures
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    struct Tape: BijectorTape {
+        /// The input of each layer (after the previous ReLU), and each hidden pre-activation.
+        var inputs: [Tensor]
+        var preActivations: [Tensor]
+        var featureCount: Int
+    }
+
+    public func forward(_ input: Tensor, context: Tensor?) throws -> (output: Tensor, tape: any BijectorTape) {
+        var current = try joined(input, context)
+        var inputs: [Tensor] = []
+        var preActivations: [Tensor] = []
+        for (index, layer) in layers.enumerated() {
+            inputs.append(current)
+            let z = try layer.forward(current)
+            if index == layers.count - 1 {
+                current = z
+            } else {
+                preActivations.append(z)
+                current = try z.unary(.relu)
+            }
+        }
+        return (current, Tape(inputs: inputs, preActivations: preActivations, featureCount: input.shape[1]))
+    }
+
+    public func backward(_ tape: any BijectorTape, gradOutput: Tensor) throws -> BijectorGradients {
+        guard let tape = tape as? Tape else {
+            throw FlowError.invalidArgument(op: "MLP.backward", detail: "tape is not from an MLP")
+        }
+        var grad = gradOutput
+        for index in layers.indices.reversed() {
+            if index < layers.count - 1 {
+                let z = tape.preActivations[index]
+                grad = try Tensor.unaryBackward(.relu, input: z, output: z, gradOutput: grad)
+            }
+            grad = try layers[index].backward(input: tape.inputs[index], gradOutput: grad)
+        }
+        guard contextFeatures > 0 else { return BijectorGradients(input: grad, context: nil) }
+        let parts = try grad.split([tape.featureCount, contextFeatures])
+        return BijectorGradients(input: parts[0], context: parts[1])
+    }
+
+    private func joined(_ input: Tensor, _ context: Tensor?) throws -> Tensor {
+        guard contextFeatures > 0 else { return input }
+        guard let context, context.shape == [input.batch, contextFeatures] else {
+            throw FlowError.shapeMismatch(
+                op: "MLP", detail: "context \(context?.shape.description ?? "nil"), expected [\(input.batch), \(contextFeatures)]")
+        }
+        return try Tensor.concat([input, context])
+    }
+}

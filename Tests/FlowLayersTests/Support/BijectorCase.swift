@@ -1,0 +1,30 @@
+import FlowLayers
+import FlowRuntime
+
+/// One entry of the property-test registry: how to build a transform and what input it takes.
+/// Adding a transform to every property test is one line in a `Cases/*.swift` list.
+struct BijectorCase: CustomStringConvertible, Sendable {
+    let name: String
+    /// Input shape without the batch dimension (`[D]`, `[C, H, W]`, `[C, T]`).
+    let eventShape: [Int]
+    /// Context features (0: unconditional).
+    var contextFeatures = 0
+    /// False for transforms without an inverse (planar flow): the inverse checks are skipped and
+    /// `inverse` must throw instead.
+    var invertible = true
+    /// Perturbation added to every parameter before testing, so zero-initialised conditioners
+    /// do not make the transform a trivial identity.
+    var perturbation: Float = 0.3
+    /// Whether samples interact in the forward pass (batch norm in training mode): then the
+    /// per-sample Jacobian check runs the transform in evaluation mode.
+    var prepareForJacobian: (@Sendable (any Bijector) -> Void)? = nil
+    let build: @Sendable (any Device, inout RandomStream) throws -> any Bijector
+
+    var description: String { name }
+    var features: Int { eventShape.reduce(1, *) }
+}
+
+/// The registry: every transform family adds its cases in its own file under `Cases/`.
+enum BijectorCases {
+    static var all: [BijectorCase] { coupling + image + autoregressive + elementwise }
+}
