@@ -1,0 +1,7 @@
+import FlowLayers
+import FlowRuntime
+
+extension BijectorCases {
+    static let normLinear: [BijectorCase] = [
+    ]
+}
