@@ -49,6 +49,10 @@ let package = Package(
             dependencies: ["FlowRuntime"]
         ),
         .target(
+            name: "FlowTraining",
+            dependencies: ["FlowLayers", "FlowRuntime"]
+        ),
+        .target(
             name: "FlowTestSupport",
             dependencies: ["FlowRuntime"]
         ),
@@ -67,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "FlowLayersTests",
             dependencies: ["FlowLayers", "FlowRuntime", "FlowTestSupport"]
+        ),
+        .testTarget(
+            name: "FlowTrainingTests",
+            dependencies: ["FlowTraining", "FlowLayers", "FlowRuntime"]
         ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(
