@@ -1,0 +1,183 @@
+import Foundation
+
+/// Everything a training run needs, as read from a JSON config (every key is documented in the
+/// README). The resolved config — defaults filled in — is saved in the run directory.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public var data: DataConfig
+    public var model: ModelConfig
+    public var train: TrainConfig
+
+    public init(data: DataConfig, model: ModelConfig, train: TrainConfig) {
+        self.data = data
+        self.model = model
+        self.train = train
+    }
+
+    /// Parses and validates a config; unknown keys and bad values throw `ConfigError` naming the key.
+    public static func parse(_ json: Data) throws -> TrainingConfig {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: json)
+        } catch {
+            throw ConfigError(key: "", "not valid JSON: \(error.localizedDescription)")
+        }
+        var root = try ConfigReader(value, path: "")
+        var dataReader = try root.object("data")
+        var modelReader = try root.object("model")
+        var trainReader = try root.object("train")
+        let config = TrainingConfig(
+            data: try DataConfig(&dataReader), model: try ModelConfig(&modelReader), train: try TrainConfig(&trainReader))
+        try dataReader.finish()
+        try modelReader.finish()
+        try trainReader.finish()
+        try root.finish()
+        return config
+    }
+
+    public static func load(_ path: String) throws -> TrainingConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(key: "", "cannot read config file \(path)")
+        }
+        do {
+            return try parse(data)
+        } catch let error as ConfigError {
+            throw ConfigError(key: error.key, "\(error.message) (in \(path))")
+        }
+    }
+
+    /// Pretty, key-sorted JSON of the resolved config.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+public struct DataConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case toy, csv, npy, digits, idx }
+
+    public var kind: Kind
+    /// `toy`: the density (banana/jang, moons, eightgaussians/ring8, checkerboard, rings).
+    public var name: String?
+    /// `csv` / `npy`: the training file; `idx`: the images file.
+    public var train: String?
+    public var validation: String?
+    public var test: String?
+    /// Fraction of the training file held out for validation when no validation file is given.
+    public var validationFraction: Double
+    /// `toy`: held-out samples drawn for validation and test.
+    public var evaluationSize: Int
+    /// Tabular data: standardise features (a fixed transform at the front of the model whose
+    /// log-det counts, so densities stay in the data's units).
+    public var standardize: Bool
+    /// Images: number of intensity levels (17 for the digits' 0…16, 256 for 8-bit images).
+    public var levels: Int?
+    /// Images: RealNVP's logit preprocessing with this α (omit for W4's centred [−0.5, 0.5) scaling).
+    public var logitAlpha: Double?
+
+    init(_ reader: inout ConfigReader) throws {
+        kind = try reader.choice("kind")
+        name = try reader.optionalString("name")
+        train = try reader.optionalString("train")
+        validation = try reader.optionalString("validation")
+        test = try reader.optionalString("test")
+        validationFraction = try reader.double("validationFraction", default: 0.1, range: 0...0.9)
+        evaluationSize = try reader.int("evaluationSize", default: 20_000, minimum: 1)
+        standardize = try reader.bool("standardize", default: kind == .csv || kind == .npy)
+        levels = try reader.optionalInt("levels", minimum: 2)
+        logitAlpha = try reader.optionalDouble("logitAlpha", range: 1e-6...0.49)
+        switch kind {
+        case .toy:
+            guard let name else { throw ConfigError(key: "data.name", "is required for kind toy") }
+            guard ToyDensity(name: name) != nil else {
+                throw ConfigError(key: "data.name", "'\(name)' is not a toy density; known: \(ToyDensity.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        case .csv, .npy, .idx:
+            guard train != nil else { throw ConfigError(key: "data.train", "is required for kind \(kind.rawValue)") }
+        case .digits:
+            break
+        }
+    }
+}
+
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf }
+
+    public var kind: Kind
+    /// Couplings (realnvp, nice) or MADE blocks (maf, iaf).
+    public var layers: Int
+    /// Hidden units (vector models) or hidden channels (image models).
+    public var hidden: Int
+    /// Hidden layers of each conditioner network.
+    public var hiddenLayers: Int
+    /// glow / image realnvp: levels L and steps per level K.
+    public var levels: Int
+    public var steps: Int
+    /// Memory-saving reversible backward pass (rebuilds activations through the inverse).
+    public var reversible: Bool
+
+    init(_ reader: inout ConfigReader) throws {
+        kind = try reader.choice("kind", default: Kind.realnvp)
+        let defaults: (layers: Int, hidden: Int) =
+            switch kind {
+            case .realnvp: (8, 128)
+            case .nice: (4, 256)
+            case .maf, .iaf: (5, 256)
+            case .glow: (0, 64)
+            }
+        layers = try reader.int("layers", default: defaults.layers, minimum: 1)
+        hidden = try reader.int("hidden", default: defaults.hidden, minimum: 1)
+        hiddenLayers = try reader.int("hiddenLayers", default: 2, minimum: 1)
+        levels = try reader.int("levels", default: 2, minimum: 1)
+        steps = try reader.int("steps", default: 4, minimum: 1)
+        reversible = try reader.bool("reversible", default: false)
+    }
+}
+
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var seed: UInt64
+    public var checkpointEvery: Int
+    public var evalEvery: Int
+    public var logEvery: Int
+    public var keepCheckpoints: Int
+    public var warmupSteps: Int
+    public var schedule: LearningRateSchedule.Decay
+    public var minimumLearningRateFactor: Double
+    public var decayEvery: Int
+    public var decayGamma: Double
+    public var clipGradNorm: Double?
+    public var weightDecay: Double
+    public var earlyStoppingPatience: Int?
+    public var maxNonFiniteSteps: Int
+    public var nonFiniteLearningRateFactor: Double
+
+    init(_ reader: inout ConfigReader) throws {
+        steps = try reader.int("steps", default: 5000, minimum: 1)
+        batchSize = try reader.int("batchSize", default: 512, minimum: 1)
+        learningRate = try reader.double("learningRate", default: 1e-3, range: 1e-12...10)
+        seed = UInt64(try reader.int("seed", default: 0, minimum: 0))
+        checkpointEvery = try reader.int("checkpointEvery", default: 500, minimum: 1)
+        evalEvery = try reader.int("evalEvery", default: 500, minimum: 1)
+        logEvery = try reader.int("logEvery", default: 50, minimum: 1)
+        keepCheckpoints = try reader.int("keepCheckpoints", default: 3, minimum: 1)
+        warmupSteps = try reader.int("warmupSteps", default: 0, minimum: 0)
+        schedule = try reader.choice("schedule", default: LearningRateSchedule.Decay.constant)
+        minimumLearningRateFactor = try reader.double("minimumLearningRateFactor", default: 0, range: 0...1)
+        decayEvery = try reader.int("decayEvery", default: 1000, minimum: 1)
+        decayGamma = try reader.double("decayGamma", default: 0.5, range: 0...1)
+        clipGradNorm = try reader.optionalDouble("clipGradNorm", range: 1e-12...1e12)
+        weightDecay = try reader.double("weightDecay", default: 0, range: 0...10)
+        earlyStoppingPatience = try reader.optionalInt("earlyStoppingPatience", minimum: 1)
+        maxNonFiniteSteps = try reader.int("maxNonFiniteSteps", default: 10, minimum: 1)
+        nonFiniteLearningRateFactor = try reader.double("nonFiniteLearningRateFactor", default: 0.5, range: 0...1)
+    }
+
+    public var learningRateSchedule: LearningRateSchedule {
+        LearningRateSchedule(
+            base: learningRate, warmupSteps: warmupSteps, decay: schedule, totalSteps: steps,
+            minimumFactor: minimumLearningRateFactor, stepSize: decayEvery, gamma: decayGamma)
+    }
+}
