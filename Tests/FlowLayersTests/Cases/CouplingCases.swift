@@ -29,3 +29,12 @@ extension BijectorCases {
         },
     ]
 }
+
+extension BijectorCases {
+    /// Fixed transforms owned by the core (no parameters: only inverse and log-det are at stake).
+    static let fixed: [BijectorCase] = [
+        BijectorCase(name: "Standardize", eventShape: [3]) { device, _ in
+            try Standardize(mean: [1, -2, 0.5], std: [2, 0.5, 3], on: device)
+        },
+    ]
+}
