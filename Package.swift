@@ -50,7 +50,8 @@ let package = Package(
         ),
         .target(
             name: "FlowTraining",
-            dependencies: ["FlowLayers", "FlowRuntime"]
+            dependencies: ["FlowLayers", "FlowRuntime"],
+            exclude: ["Data/Digits/README.md"]
         ),
         .target(
             name: "FlowTestSupport",
@@ -60,6 +61,8 @@ let package = Package(
             name: "flowkit",
             dependencies: [
                 "FlowRuntime",
+                "FlowLayers",
+                "FlowTraining",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

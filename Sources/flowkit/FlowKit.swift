@@ -6,7 +6,7 @@ struct FlowKit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowkit",
         abstract: "Normalizing-flow training on CPUs and OpenCL devices.",
-        subcommands: [DevicesCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, BenchCommand.self])
 
     static func main() {
         BLASRelaunch.relaunchIfNeeded()

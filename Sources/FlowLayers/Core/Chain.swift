@@ -87,7 +87,8 @@ public final class Chain: Bijector {
     }
 
     /// Runs the chain transform by transform, reading results back, and names the first transform
-    /// whose output or log-det is not finite (nested chains report their inner transform), or nil.
+    /// whose output or log-det is not finite, or nil. Inside a nested chain it reports the inner
+    /// transform; other containers (multi-scale levels, MAF blocks) are reported as a whole.
     /// A diagnostic for after a non-finite loss: it synchronises with the device at every step.
     public func firstNonFinite(_ x: Tensor, context: Tensor?) throws -> String? {
         var current = x

@@ -43,3 +43,19 @@ public final class Standardize: Bijector {
         return BijectorGradients(input: grads.input, context: nil)
     }
 }
+
+extension Standardize: StatefulTransform {
+    public func exportState() throws -> [String: TransformStateValue] {
+        ["mean": .values(try mean.toArray()), "logStd": .values(try logStd.toArray())]
+    }
+
+    public func importState(_ state: [String: TransformStateValue]) throws {
+        guard case let .values(newMean)? = state["mean"], case let .values(newLogStd)? = state["logStd"],
+            newMean.count == mean.count, newLogStd.count == logStd.count
+        else {
+            throw FlowError.shapeMismatch(op: "Standardize(\(name)).importState", detail: "expected mean and logStd of \(mean.count) values")
+        }
+        mean = try Tensor(newMean, shape: mean.shape, on: mean.device)
+        logStd = try Tensor(newLogStd, shape: logStd.shape, on: logStd.device)
+    }
+}

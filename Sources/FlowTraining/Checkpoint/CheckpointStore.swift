@@ -1,3 +1,4 @@
+import FlowLayers
 import Foundation
 
 /// What a checkpoint records besides tensors: everything needed to continue the run exactly.
@@ -21,6 +22,8 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var stepsWithoutImprovement: Int
     /// The names of the tensors that are model parameters (the rest is optimizer state and buffers).
     public var parameterNames: [String]
+    /// Model state that is not a tensor (random-stream positions, initialisation flags).
+    public var modelState: [String: TransformStateValue] = [:]
 
     public struct StreamState: Codable, Equatable, Sendable {
         public var seed: UInt64

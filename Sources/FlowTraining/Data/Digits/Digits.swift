@@ -1,0 +1,15 @@
+import Foundation
+
+/// The built-in 8×8 digits as image data `[1797, 1, 8, 8]` with 17 intensity levels (0…16).
+public enum Digits {
+    public static let levels = 17
+    /// W4's quality split: images [0, 1500) train, [1500, 1797) test.
+    public static let trainCount = 1500
+
+    public static func load() throws -> ArrayData {
+        guard let bytes = Data(base64Encoded: DigitsData.base64, options: .ignoreUnknownCharacters), bytes.count == 1797 * 64 else {
+            throw DataError(file: "built-in digits", "embedded data is damaged")
+        }
+        return ArrayData(shape: [1797, 1, 8, 8], values: bytes.map(Float.init))
+    }
+}

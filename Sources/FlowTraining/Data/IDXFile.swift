@@ -1,0 +1,30 @@
+import Foundation
+
+/// IDX files (the MNIST format): a big-endian magic `0x0000 08 NN` (unsigned bytes, NN
+/// dimensions), the dimension sizes, then the data. Image files have 3 dimensions `[N, H, W]`.
+public enum IDXFile {
+    public static func read(_ path: String) throws -> ArrayData {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(file: path, "cannot read the file (missing or unreadable)")
+        }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> ArrayData {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else { throw DataError(file: file, "is not an IDX file (bad magic)") }
+        guard bytes[2] == 0x08 else {
+            throw DataError(file: file, "IDX element type 0x\(String(bytes[2], radix: 16)) is not supported (only unsigned bytes, 0x08)")
+        }
+        let rank = Int(bytes[3])
+        guard rank >= 1, bytes.count >= 4 + 4 * rank else { throw DataError(file: file, "truncated header") }
+        let shape = (0..<rank).map { d in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) } }
+        let count = shape.reduce(1, *)
+        let start = 4 + 4 * rank
+        guard bytes.count - start == count else {
+            throw DataError(file: file, "holds \(bytes.count - start) data bytes, shape \(shape) needs \(count)")
+        }
+        guard count > 0 else { throw DataError(file: file, "is empty (shape \(shape))") }
+        return ArrayData(shape: shape, values: bytes[start...].map(Float.init))
+    }
+}

@@ -1,0 +1,64 @@
+import FlowLayers
+import FlowRuntime
+
+/// Builds the model a config asks for: the preset, preceded by the data's fixed preprocessing
+/// (standardisation of tabular data; dequantization and scaling of images), whose log-dets are
+/// part of the model so densities are in the units of the data as given.
+public enum ModelBuilder {
+    public static func build(_ config: TrainingConfig, data: LoadedData, seed: UInt64, on device: any Device) throws -> Flow {
+        var random = RandomStream(seed: seed).derived(1)
+        let model = config.model
+        let shape = data.source.eventShape
+        var front: [any Bijector] = []
+        let core: Flow
+        if data.isImage {
+            guard shape.count == 3 else { throw ConfigError(key: "data", "images must be [C, H, W], got \(shape)") }
+            let levels = data.levels ?? 256
+            // Dequantize into [0, 1) (then logit, RealNVP) or into [−0.5, 0.5) (W4's centred form).
+            let noise = RandomStream(seed: seed).derived(2)
+            if let alpha = config.data.logitAlpha {
+                front.append(try UniformDequantization(name: "dequantize", levels: levels, noise: noise))
+                front.append(try LogitTransform(name: "logit", alpha: Float(alpha)))
+            } else {
+                front.append(try UniformDequantization(name: "dequantize", levels: levels, offset: -0.5, noise: noise))
+            }
+            switch model.kind {
+            case .glow:
+                core = try Glow(imageShape: shape, levels: model.levels, steps: model.steps, hidden: model.hidden, learnedPrior: true)
+                    .makeFlow(random: &random, on: device)
+            case .realnvp:
+                core = try RealNVPImage(imageShape: shape, scales: model.levels, hidden: model.hidden).makeFlow(random: &random, on: device)
+            case .nice, .maf, .iaf:
+                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow or realnvp")
+            }
+        } else {
+            guard shape.count == 1, let features = shape.first, features >= 2 else {
+                throw ConfigError(key: "data", "vector models need at least 2 features per example, got shape \(shape)")
+            }
+            if let (mean, std) = data.standardization {
+                front.append(try Standardize(name: "standardize", mean: mean, std: std, on: device))
+            }
+            switch model.kind {
+            case .realnvp:
+                core = try RealNVP(features: features, layers: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers)
+                    .makeFlow(random: &random, on: device)
+            case .nice:
+                core = try NICE(features: features, couplings: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers)
+                    .makeFlow(random: &random, on: device)
+            case .maf:
+                core = Flow(
+                    transforms: [try MAF(features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)],
+                    base: StandardNormal(eventShape: [features]))
+            case .iaf:
+                core = Flow(
+                    transforms: [try IAF(features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)],
+                    base: StandardNormal(eventShape: [features]))
+            case .glow:
+                throw ConfigError(key: "model.kind", "glow models images; for vectors use realnvp, nice, maf or iaf")
+            }
+        }
+        return Flow(
+            transforms: front + core.chain.transforms, base: core.base,
+            backwardMode: model.reversible ? .reversible : .storeActivations)
+    }
+}

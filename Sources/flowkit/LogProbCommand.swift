@@ -1,0 +1,32 @@
+import ArgumentParser
+import FlowRuntime
+import FlowTraining
+import Foundation
+
+struct LogProbCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logprob",
+        abstract: "Write the log-density (nats) of every example of a data file, one per line.",
+        discussion: "Values use round-trip formatting: the shortest text that parses back to the same Float. The file is written only once every example has been computed.")
+
+    @Option(name: .long, help: "The run directory of a trained model.")
+    var runDir: String
+
+    @Option(name: .long, help: "Data file in the training data's format.")
+    var data: String
+
+    @Option(name: .long, help: "Output CSV file (one log-density per input row, with a header line 'logprob').")
+    var out: String
+
+    @OptionGroup var device: DeviceOption
+
+    func run() throws {
+        let target = try device.resolve()
+        let model = try TrainedModel.load(run: RunDirectory(runDir), device: target, warn: printError)
+        let examples = try model.readData(data)
+        let logProb = try Evaluator.logProbabilities(model.flow, data: examples, batchSize: 1024, seed: model.config.train.seed, on: target)
+        // Swift prints a Float as the shortest decimal that reads back to the same value.
+        let text = "logprob\n" + logProb.map { "\($0)" }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import FlowRuntime
+import FlowTraining
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model; checkpoints, metrics and pictures go to the run directory.",
+        discussion: """
+            Without CONFIG, trains the embedded default: RealNVP on the banana density (the W1 \
+            workload). A run directory that already holds a run is never overwritten: pass \
+            --resume to continue it (bit-identically, from its newest intact checkpoint). \
+            SIGINT or SIGTERM stops after the current step with a checkpoint.
+            """)
+
+    @Argument(help: "A JSON config (keys documented in the README). Omit for the embedded default.")
+    var config: String?
+
+    @Option(name: .long, help: "The run directory (created if needed).")
+    var runDir: String
+
+    @OptionGroup var device: DeviceOption
+
+    @Option(name: .long, help: "Train to this many steps (overrides train.steps).")
+    var steps: Int?
+
+    @Option(name: .long, help: "Random seed (overrides train.seed; ignored on --resume, which keeps the run's seed).")
+    var seed: UInt64?
+
+    @Flag(name: .long, help: "Continue the run in --run-dir from its newest checkpoint.")
+    var resume = false
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+    }
+
+    func run() throws {
+        let target = try device.resolve()
+        let parsed: TrainingConfig?
+        if let config {
+            parsed = try TrainingConfig.load(config)
+        } else if resume, RunDirectory(runDir).holdsRun {
+            parsed = nil
+        } else {
+            parsed = try TrainingConfig.parse(Data(TrainingConfig.embeddedDefault.utf8))
+        }
+        var options = Trainer.Options()
+        options.resume = resume
+        options.stepsOverride = steps
+        options.seedOverride = seed
+        options.interactive = isatty(STDOUT_FILENO) != 0
+        options.log = { print($0) }
+        StopSignal.install()
+        let trainer = try Trainer(config: parsed, run: RunDirectory(runDir), device: target, options: options)
+        print("training on \(target.info.selector) (\(target.info.name)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
+        let summary = try trainer.train()
+        if summary.interrupted { throw ExitCode(130) }
+    }
+}
