@@ -9,6 +9,12 @@ struct CLITests {
         let stderr: String
     }
 
+    static func binary() -> String? {
+        let directory = Bundle.main.bundleURL.deletingLastPathComponent().path
+        let candidates = [Bundle.main.bundleURL.appendingPathComponent("flowkit").path, "\(directory)/flowkit"]
+        return candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    }
+
     static func run(_ arguments: [String]) throws -> Outcome {
         let directory = Bundle.main.bundleURL.deletingLastPathComponent().path
         let candidates = [Bundle.main.bundleURL.appendingPathComponent("flowkit").path, "\(directory)/flowkit"]

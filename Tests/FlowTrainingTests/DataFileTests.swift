@@ -59,3 +59,34 @@ struct DataFileTests {
         #expect(throws: DataError.self) { try NPYFile.parse(Self.npy(descr: ">f4", shape: "(2,)", payload: payload), file: "n.npy") }
     }
 }
+
+struct ImageDataTests {
+    @Test func digitsShipWithTheirDocumentedShapeAndLevels() throws {
+        let digits = try Digits.load()
+        #expect(digits.shape == [1797, 1, 8, 8])
+        #expect(digits.values.allSatisfy { $0 >= 0 && $0 <= 16 && $0 == $0.rounded() })
+        // The first image of scikit-learn's copy, row 0 of digits.csv.gz.
+        #expect(Array(digits.values.prefix(8)) == [0, 0, 5, 13, 9, 1, 0, 0])
+    }
+
+    @Test func imagesOfTheWrongSizeOrLevelAreRejected() throws {
+        let train = ArrayData(shape: [2, 1, 8, 8], values: [Float](repeating: 1, count: 128))
+        let wrongSize = ArrayData(shape: [3, 9, 9], values: [Float](repeating: 1, count: 243))
+        #expect(throws: DataError(file: "x.npy", "has images of shape [1, 9, 9], the model expects [1, 8, 8]")) {
+            try DataLoader.checked(wrongSize, like: train, file: "x.npy", isImage: true, levels: 17)
+        }
+        var values = [Float](repeating: 3, count: 128)
+        values[70] = 17
+        #expect(throws: DataError(file: "y.npy", "image 1, element 6: value 17.0 is not an integer level in 0..<17")) {
+            try DataLoader.checked(ArrayData(shape: [2, 8, 8], values: values), like: train, file: "y.npy", isImage: true, levels: 17)
+        }
+    }
+
+    @Test func idxImagesParse() throws {
+        var bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3]
+        bytes += Array(0..<12)
+        let images = try IDXFile.parse(Data(bytes), file: "t.idx")
+        #expect(images.shape == [2, 2, 3] && images.values.last == 11)
+        #expect(throws: DataError.self) { try IDXFile.parse(Data(bytes.dropLast()), file: "t.idx") }
+    }
+}

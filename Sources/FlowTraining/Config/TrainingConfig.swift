@@ -38,11 +38,22 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: "", "cannot read config file \(path)")
         }
+        var config: TrainingConfig
         do {
-            return try parse(data)
+            config = try parse(data)
         } catch let error as ConfigError {
             throw ConfigError(key: error.key, "\(error.message) (in \(path))")
         }
+        // Data paths are relative to the config file, so a config and its data travel together.
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ file: String?) -> String? {
+            guard let file, !file.hasPrefix("/") else { return file }
+            return base.appendingPathComponent(file).standardizedFileURL.path
+        }
+        config.data.train = resolve(config.data.train)
+        config.data.validation = resolve(config.data.validation)
+        config.data.test = resolve(config.data.test)
+        return config
     }
 
     /// Pretty, key-sorted JSON of the resolved config.

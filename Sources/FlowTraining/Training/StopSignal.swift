@@ -11,6 +11,13 @@ public enum StopSignal {
     public static func install() {
         signal(SIGINT) { _ in StopSignal.flag.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in StopSignal.flag.store(true, ordering: .relaxed) }
+        // A parent may start us with these signals blocked (a blocked mask survives exec; test
+        // runners and some job launchers do this): unblock them, or the handlers would never run.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// For tests: behave as if a signal arrived (or clear it).

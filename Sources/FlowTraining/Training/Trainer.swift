@@ -80,6 +80,8 @@ public final class Trainer {
             try run.truncateMetrics(after: metadata.step)
             options.log("resuming from step \(metadata.step)")
         } else {
+            // A resumed run that had no checkpoint yet starts over: drop what it had logged.
+            if options.resume { try run.truncateMetrics(after: 0) }
             try run.create(with: config)
         }
     }
