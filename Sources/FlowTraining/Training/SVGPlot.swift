@@ -13,7 +13,8 @@ struct SVGPlot {
     }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String) {
-        elements.append(String(format: #"<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%@"/>"#, x, y, width, height, fill))
+        // crispEdges: adjacent heatmap cells and pixels meet without hairline seams.
+        elements.append(String(format: #"<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%@" shape-rendering="crispEdges"/>"#, x, y, width, height, fill))
     }
 
     mutating func circle(x: Double, y: Double, radius: Double, fill: String) {
@@ -26,9 +27,10 @@ struct SVGPlot {
         elements.append(#"<polyline fill="none" stroke="\#(stroke)" stroke-width="1.5" points="\#(text)"/>"#)
     }
 
-    mutating func text(_ string: String, x: Double, y: Double, size: Double = 12, anchor: String = "start") {
+    mutating func text(_ string: String, x: Double, y: Double, size: Double = 12, anchor: String = "start", fill: String = "#000") {
         let escaped = string.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        elements.append(String(format: #"<text x="%.2f" y="%.2f" font-family="sans-serif" font-size="%.0f" text-anchor="%@">%@</text>"#, x, y, size, anchor, escaped))
+        elements.append(
+            String(format: #"<text x="%.2f" y="%.2f" font-family="sans-serif" font-size="%.0f" text-anchor="%@" fill="%@">%@</text>"#, x, y, size, anchor, fill, escaped))
     }
 
     var document: String {
