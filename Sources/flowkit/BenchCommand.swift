@@ -1,20 +1,32 @@
 import ArgumentParser
 import FlowRuntime
+import FlowTraining
 import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the runtime's kernels: GFLOP/s of the matrix product and the 3×3 convolution.",
+        abstract: "Measure training, log-density and sampling throughput on the standard workloads, or the kernels.",
         discussion: """
-            Runs, on each selected device: the matrix product at 1024×1024×1024 and 512×256×256 \
-            (M×N×K), and the 3×3 'same' convolution of a [64, 64, 16, 16] input to 64 channels. \
-            Each figure is the median of --repeats timed runs after warm-up (each run synchronises \
-            the device). On the CPU the raw OpenBLAS sgemm is measured too, as the yardstick.
+            With --workload W1|W2|W3|W4 (or realnvp-2d, maf-d16, maf-d64, glow-digits8): the protocol \
+            of shared/workloads.md on one device, printed as one JSON line (samples/s: median and \
+            min–max of three repeats; peak resident memory). Without it: GFLOP/s of the matrix \
+            product at 1024×1024×1024 and 512×256×256 (M×N×K) and of the 3×3 'same' convolution of \
+            a [64, 64, 16, 16] input to 64 channels, on each selected device (the median of \
+            --repeats runs after warm-up; on the CPU the bare OpenBLAS sgemm too, as the yardstick).
             """)
 
-    @Option(name: .long, help: "Device to measure (cpu, opencl, opencl:N), or 'all' for every device found.")
-    var device = "all"
+    @Option(name: .long, help: "A workload: W1, W2, W3, W4 (or realnvp-2d, maf-d16, maf-d64, glow-digits8).")
+    var workload: String?
+
+    @Option(name: .long, help: "Device (cpu, opencl, opencl:N); for the kernels also 'all'. Default: all for kernels, $FLOWKIT_DEVICE or cpu for workloads.")
+    var device: String?
+
+    @Option(name: .long, help: "Timed calls per repeat for workloads (default: the protocol's clamp(time budget / call)).")
+    var steps: Int?
+
+    @Option(name: .long, help: "Workloads: also write the weights, one batch and its log-densities to DIR/<W>.safetensors (for bench/peers.py's cross-check).")
+    var export: String?
 
     @Option(name: .long, help: "Timed runs per figure (the median is reported).")
     var repeats = 7
@@ -24,9 +36,19 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let workload, Workload(name: workload) == nil {
+            throw ValidationError("unknown workload '\(workload)'; expected W1, W2, W3, W4 or realnvp-2d, maf-d16, maf-d64, glow-digits8")
+        }
     }
 
     func run() throws {
+        if let workload, let chosen = Workload(name: workload) {
+            let target = try device.map { try DeviceRegistry.device(named: $0) } ?? DeviceRegistry.defaultDevice()
+            print(try WorkloadBenchmark(workload: chosen, device: target, stepsOverride: steps).run(export: export))
+            return
+        }
+        let device = self.device ?? "all"
         let names = device == "all" ? DeviceRegistry.available().map(\.selector) : [device]
         for name in names {
             let target = try DeviceRegistry.device(named: name)

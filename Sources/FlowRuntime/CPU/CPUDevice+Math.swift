@@ -40,6 +40,10 @@ extension CPUDevice {
 
     public func reduceSum(_ view: AxisView, squared: Bool, x: any DeviceBuffer, out: any DeviceBuffer) throws {
         let (px, po) = (try floats(x, "reduceSum"), try floats(out, "reduceSum"))
+        if view.inner == 1 && view.outer > 1 {
+            columnSums(view, squared: squared, px, po)
+            return
+        }
         // One thread owns each output and sums in a fixed order (Double accumulator): deterministic.
         Parallel.forEachRange(view.mid, grain: max(1, (1 << 15) / max(1, view.outer * view.inner))) { range in
             for m in range {
@@ -49,6 +53,26 @@ extension CPUDevice {
                     total += squared ? CPUKernels.sumOfSquares(row, view.inner) : CPUKernels.sum(row, view.inner)
                 }
                 po[m] = Float(total)
+            }
+        }
+    }
+
+    /// Sums down the rows of `[outer, mid]` (bias gradients, per-feature statistics): each thread
+    /// owns a block of columns and adds whole rows of it in row order, so the inner loop runs
+    /// over contiguous memory (vectorised) and the order is fixed.
+    private func columnSums(_ view: AxisView, squared: Bool, _ px: UnsafeMutablePointer<Float>, _ po: UnsafeMutablePointer<Float>) {
+        Parallel.forEachRange(view.mid, grain: max(64, (1 << 15) / max(1, view.outer))) { columns in
+            var totals = [Double](repeating: 0, count: columns.count)
+            totals.withUnsafeMutableBufferPointer { total in
+                for o in 0..<view.outer {
+                    let row = px + o * view.mid + columns.lowerBound
+                    if squared {
+                        for j in 0..<columns.count { total[j] += Double(row[j]) * Double(row[j]) }
+                    } else {
+                        for j in 0..<columns.count { total[j] += Double(row[j]) }
+                    }
+                }
+                for j in 0..<columns.count { po[columns.lowerBound + j] = Float(total[j]) }
             }
         }
     }
