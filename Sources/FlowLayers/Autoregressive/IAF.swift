@@ -9,7 +9,7 @@ import FlowRuntime
 /// Inverse (noise → data, sampling) is one pass per block, the fast direction; forward (data →
 /// noise, the density) takes `D` sequential passes per block, and its backward `D` input-only
 /// MADE backward passes plus one full one (see `AutoregressiveAffine.backward`).
-public final class IAF: Bijector {
+public final class IAF: ChainedTransform {
     public let name: String
     /// The reversals and blocks in data → noise order.
     public let chain: Chain
@@ -25,21 +25,6 @@ public final class IAF: Bijector {
             degrees: degrees, activation: activation, direction: .inverse, random: &random, on: device)
     }
 
-    public var parameters: [Parameter] { chain.parameters }
     /// Mask nonzeros plus biases; `parameters` hold the dense count.
     public var freeParameterCount: Int { MADEStack.freeParameterCount(blocks) }
-    public var backwardMode: BackwardMode {
-        get { chain.backwardMode }
-        set { chain.backwardMode = newValue }
-    }
-
-    public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
-        try chain.forward(x, context: context)
-    }
-
-    public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult { try chain.inverse(z, context: context) }
-
-    public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
-        try chain.backward(tape, gradOutput: gradOutput, gradLogDet: gradLogDet)
-    }
 }

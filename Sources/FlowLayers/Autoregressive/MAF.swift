@@ -9,7 +9,7 @@ import FlowRuntime
 /// Forward (data → noise, the density direction) is one pass per block; inverse (sampling) takes
 /// `D` sequential passes per block. W2: `MAF(features: 16, blocks: 5, hidden: 256)`;
 /// W3: `MAF(features: 64, blocks: 5, hidden: 512)`.
-public final class MAF: Bijector {
+public final class MAF: ChainedTransform {
     public let name: String
     /// The reversals and blocks in data → noise order.
     public let chain: Chain
@@ -25,21 +25,6 @@ public final class MAF: Bijector {
             degrees: degrees, activation: activation, direction: .masked, random: &random, on: device)
     }
 
-    public var parameters: [Parameter] { chain.parameters }
     /// Mask nonzeros plus biases (W2: 208,240; W3: 918,400). `parameters` hold the dense count.
     public var freeParameterCount: Int { MADEStack.freeParameterCount(blocks) }
-    public var backwardMode: BackwardMode {
-        get { chain.backwardMode }
-        set { chain.backwardMode = newValue }
-    }
-
-    public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
-        try chain.forward(x, context: context)
-    }
-
-    public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult { try chain.inverse(z, context: context) }
-
-    public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
-        try chain.backward(tape, gradOutput: gradOutput, gradLogDet: gradLogDet)
-    }
 }
