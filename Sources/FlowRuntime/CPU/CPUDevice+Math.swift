@@ -12,28 +12,52 @@ extension CPUDevice {
     ) throws {
         let (pa, pb, pc) = (try floats(a, "gemm"), try floats(b, "gemm"), try floats(c, "gemm"))
         let pBias = try bias.map { try floats($0, "gemm") }
-        for index in 0..<spec.batch {
-            let cMatrix = pc + index * spec.strideC
-            var beta = spec.beta
-            if let pBias, spec.beta == 0 {
-                // Seed C with the bias rows and let sgemm accumulate onto them: one pass instead of two.
-                for row in 0..<spec.m { (cMatrix + row * spec.n).update(from: pBias, count: spec.n) }
-                beta = 1
+        // OpenBLAS runs single-threaded inside our chunks (see `WorkerPool`): each chunk is a block
+        // of rows of C (or of columns when C is wide and short) of one matrix of the batch.
+        let split = GemmSplit(spec, cores: Parallel.cores)
+        WorkerPool.shared.run(spec.batch * split.parts) { task in
+            let (index, part) = task.quotientAndRemainder(dividingBy: split.parts)
+            let block = split.range(part)
+            guard !block.isEmpty else { return }
+            let (rows, columns) = split.alongRows ? (block, 0..<spec.n) : (0..<spec.m, block)
+            CPUDevice.gemmBlock(
+                spec, rows: rows, columns: columns, a: pa + index * spec.strideA, b: pb + index * spec.strideB,
+                c: pc + index * spec.strideC, bias: pBias)
+        }
+    }
+
+    /// `C[rows, columns] = α·op(A)·op(B) + β·C (+ bias)` for one matrix of the batch, by one thread.
+    private static func gemmBlock(
+        _ spec: GemmSpec, rows: Range<Int>, columns: Range<Int>, a: UnsafeMutablePointer<Float>,
+        b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
+    ) {
+        let (lda, ldb, ldc) = (spec.transposeA ? spec.m : spec.k, spec.transposeB ? spec.k : spec.n, max(1, spec.n))
+        // Row r of op(A) starts at r·lda (or at column r when A is stored transposed); column j of
+        // op(B) at j (or at row j·ldb when transposed).
+        let aBlock = a + rows.lowerBound * (spec.transposeA ? 1 : lda)
+        let bBlock = b + columns.lowerBound * (spec.transposeB ? ldb : 1)
+        let cBlock = c + rows.lowerBound * ldc + columns.lowerBound
+        var beta = spec.beta
+        if let bias, spec.beta == 0 {
+            // Seed C with the bias rows and let sgemm accumulate onto them: one pass instead of two.
+            for row in 0..<rows.count { (cBlock + row * ldc).update(from: bias + columns.lowerBound, count: columns.count) }
+            beta = 1
+        }
+        if spec.k > 0 {
+            cblas_sgemm(
+                CblasRowMajor, spec.transposeA ? CblasTrans : CblasNoTrans, spec.transposeB ? CblasTrans : CblasNoTrans,
+                Int32(rows.count), Int32(columns.count), Int32(spec.k), spec.alpha, aBlock, Int32(lda), bBlock, Int32(ldb),
+                beta, cBlock, Int32(ldc))
+        } else if beta != 1 {
+            for row in 0..<rows.count {
+                let line = cBlock + row * ldc
+                for j in 0..<columns.count { line[j] = beta == 0 ? 0 : beta * line[j] }
             }
-            if spec.k > 0, spec.m > 0, spec.n > 0 {
-                cblas_sgemm(
-                    CblasRowMajor, spec.transposeA ? CblasTrans : CblasNoTrans, spec.transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(spec.m), Int32(spec.n), Int32(spec.k), spec.alpha,
-                    pa + index * spec.strideA, Int32(spec.transposeA ? spec.m : spec.k),
-                    pb + index * spec.strideB, Int32(spec.transposeB ? spec.k : spec.n),
-                    beta, cMatrix, Int32(max(1, spec.n)))
-            } else if beta != 1 {
-                for i in 0..<(spec.m * spec.n) { cMatrix[i] = beta == 0 ? 0 : beta * cMatrix[i] }
-            }
-            if let pBias, spec.beta != 0 {
-                for row in 0..<spec.m {
-                    for column in 0..<spec.n { cMatrix[row * spec.n + column] += pBias[column] }
-                }
+        }
+        if let bias, spec.beta != 0 {
+            for row in 0..<rows.count {
+                let line = cBlock + row * ldc
+                for j in 0..<columns.count { line[j] += bias[columns.lowerBound + j] }
             }
         }
     }

@@ -11,13 +11,15 @@ public final class CPUDevice: Device {
     let pool: BlockCache
 
     public init() {
+        // Our threads split the products (see `WorkerPool`); OpenBLAS's own would compete with them.
+        openblas_set_num_threads(1)
         let memory = ProcessInfo.processInfo.physicalMemory
         pool = BlockCache(limit: Int(min(memory / 4, 8 << 30))) { address in
             free(UnsafeMutableRawPointer(bitPattern: address))
         }
         info = DeviceInfo(
             kind: .cpu, index: 0, name: CPUDevice.processorName(), vendor: CPUDevice.processorVendor(),
-            driver: "OpenBLAS \(BLASCore.current) kernels, \(openblas_get_num_threads()) threads", memoryBytes: memory,
+            driver: "OpenBLAS \(BLASCore.current) kernels, \(Parallel.cores) threads", memoryBytes: memory,
             computeUnits: Parallel.cores)
     }
 

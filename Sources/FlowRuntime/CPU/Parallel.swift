@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Splits work over the CPU's cores. Chunks are contiguous and each index is processed by exactly
@@ -8,7 +7,7 @@ enum Parallel {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body` on disjoint ranges covering `0..<count`; small jobs (fewer than `grain`
-    /// units per core) run inline to avoid dispatch overhead.
+    /// units per core) run inline to avoid the hand-off.
     static func forEachRange(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(cores * 4, max(1, count / max(1, grain)))
@@ -17,10 +16,7 @@ enum Parallel {
             return
         }
         let size = (count + chunks - 1) / chunks
-        // The ranges are disjoint, so the raw pointers `body` captures are never written by two
-        // threads at once; that is the invariant the compiler cannot check here.
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        WorkerPool.shared.run(chunks) { chunk in
             let start = chunk * size
             let end = min(count, start + size)
             if start < end { body(start..<end) }
