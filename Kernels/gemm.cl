@@ -1,4 +1,6 @@
-// gemm.cl: C = alpha * op(A) * op(B) + beta * C (+ bias[n]), row-major, batched by get_global_id(2).
+// gemm.cl: C = act(alpha * op(A) * op(B) + beta * C (+ bias[n])), row-major, batched by
+// get_global_id(2); lda/ldb/ldc and the offsets address blocks inside larger matrices, and act is
+// the identity or a ReLU (activation 1).
 // Tuning: GEMM_TSM x GEMM_TSN tile per work-group, staged GEMM_TSK deep in local memory; each
 // work-item computes GEMM_WPTM x GEMM_WPTN outputs, so the local size is
 // (GEMM_TSN / GEMM_WPTN, GEMM_TSM / GEMM_WPTM). Four variants (NN, NT, TN, TT) differ only in
@@ -14,16 +16,18 @@
 #define GEMM_KERNEL(NAME, LOAD_A, LOAD_B, A_M_FAST, B_N_FAST)                                          \
 KERNEL void NAME(const int M, const int N, const int K, const float alpha, const float beta,           \
                  GLOBAL const float* A, const int strideA, GLOBAL const float* B, const int strideB,    \
-                 GLOBAL float* C, const int strideC, GLOBAL const float* bias, const int hasBias) {     \
+                 GLOBAL float* C, const int strideC, GLOBAL const float* bias, const int hasBias,       \
+                 const int lda, const int ldb, const int ldc, const int offsetA, const int offsetB,     \
+                 const int offsetC, const int offsetBias, const int activation) {                       \
     const int tidn = get_local_id(0);                                                                 \
     const int tidm = get_local_id(1);                                                                 \
     const int tid = tidm * RTSN + tidn;                                                               \
     const int offsetN = get_group_id(0) * GEMM_TSN;                                                   \
     const int offsetM = get_group_id(1) * GEMM_TSM;                                                   \
     const int batch = get_global_id(2);                                                               \
-    A += batch * strideA;                                                                             \
-    B += batch * strideB;                                                                             \
-    C += batch * strideC;                                                                             \
+    A += offsetA + batch * strideA;                                                                   \
+    B += offsetB + batch * strideB;                                                                   \
+    C += offsetC + batch * strideC;                                                                   \
     LOCAL float Asub[GEMM_TSK][GEMM_TSM];                                                             \
     LOCAL float Bsub[GEMM_TSK][GEMM_TSN];                                                             \
     float acc[GEMM_WPTM][GEMM_WPTN];                                                                  \
@@ -64,15 +68,16 @@ KERNEL void NAME(const int M, const int N, const int K, const float alpha, const
             const int gn = offsetN + tidn + wn * RTSN;                                                \
             if (gn >= N) continue;                                                                    \
             float v = alpha * acc[wm][wn];                                                            \
-            if (beta != 0.0f) v += beta * C[gm * N + gn];                                             \
-            if (hasBias) v += bias[gn];                                                               \
-            C[gm * N + gn] = v;                                                                       \
+            if (beta != 0.0f) v += beta * C[gm * ldc + gn];                                           \
+            if (hasBias) v += bias[offsetBias + gn];                                                  \
+            if (activation == 1) v = fmax(v, 0.0f);                                                   \
+            C[gm * ldc + gn] = v;                                                                     \
         }                                                                                             \
     }                                                                                                 \
 }
 
 // A is M x K (NoTrans) or K x M (Trans); B is K x N (NoTrans) or N x K (Trans).
-GEMM_KERNEL(gemm_nn, A[gm * K + gk], B[gk * N + gn], 0, 1)
-GEMM_KERNEL(gemm_nt, A[gm * K + gk], B[gn * K + gk], 0, 0)
-GEMM_KERNEL(gemm_tn, A[gk * M + gm], B[gk * N + gn], 1, 1)
-GEMM_KERNEL(gemm_tt, A[gk * M + gm], B[gn * K + gk], 1, 0)
+GEMM_KERNEL(gemm_nn, A[gm * lda + gk], B[gk * ldb + gn], 0, 1)
+GEMM_KERNEL(gemm_nt, A[gm * lda + gk], B[gn * ldb + gk], 0, 0)
+GEMM_KERNEL(gemm_tn, A[gk * lda + gm], B[gk * ldb + gn], 1, 1)
+GEMM_KERNEL(gemm_tt, A[gk * lda + gm], B[gn * ldb + gk], 1, 0)

@@ -68,10 +68,17 @@ public final class MADE: AutoregressiveConditioner {
         var preActivations: [Tensor] = []
         for (index, layer) in layers.enumerated() {
             inputs.append(current)
-            current = try layer.forward(current)
-            if index < layers.count - 1 {
+            if index < layers.count - 1, activation == .relu {
+                // Fused into the product; a ReLU's output is positive exactly where its input is,
+                // so it stands in for the pre-activation in the backward.
+                current = try layer.forward(current, activation: .relu)
                 preActivations.append(current)
-                current = try current.unary(activation)
+            } else {
+                current = try layer.forward(current)
+                if index < layers.count - 1 {
+                    preActivations.append(current)
+                    current = try current.unary(activation)
+                }
             }
         }
         return (current, Tape(inputs: inputs, preActivations: preActivations))

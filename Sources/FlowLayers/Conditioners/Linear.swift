@@ -23,8 +23,9 @@ public final class Linear: ParameterOwner {
     public var inputs: Int { weight.shape[1] }
     public var outputs: Int { weight.shape[0] }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        try x.linear(weight: weight.value, bias: bias.value, mask: mask)
+    /// `activation` fuses a following ReLU into the product.
+    public func forward(_ x: Tensor, activation: GemmActivation = .none) throws -> Tensor {
+        try x.linear(weight: weight.value, bias: bias.value, mask: mask, activation: activation)
     }
 
     /// Accumulates `∂W` (masked) and `∂b`; returns `∂x`.

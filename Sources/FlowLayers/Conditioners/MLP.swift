@@ -31,27 +31,20 @@ public final class MLP: Conditioner {
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
 
     struct Tape: BijectorTape {
-        /// The input of each layer (after the previous ReLU), and each hidden pre-activation.
+        /// The input of each layer: the joined input, then each hidden layer's ReLU output (which
+        /// is positive exactly where its pre-activation is, so the backward needs nothing else).
         var inputs: [Tensor]
-        var preActivations: [Tensor]
         var featureCount: Int
     }
 
     public func forward(_ input: Tensor, context: Tensor?) throws -> (output: Tensor, tape: any BijectorTape) {
         var current = try joined(input, context)
         var inputs: [Tensor] = []
-        var preActivations: [Tensor] = []
         for (index, layer) in layers.enumerated() {
             inputs.append(current)
-            let z = try layer.forward(current)
-            if index == layers.count - 1 {
-                current = z
-            } else {
-                preActivations.append(z)
-                current = try z.unary(.relu)
-            }
+            current = try layer.forward(current, activation: index == layers.count - 1 ? .none : .relu)
         }
-        return (current, Tape(inputs: inputs, preActivations: preActivations, featureCount: input.shape[1]))
+        return (current, Tape(inputs: inputs, featureCount: input.shape[1]))
     }
 
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor) throws -> BijectorGradients {
@@ -61,8 +54,8 @@ public final class MLP: Conditioner {
         var grad = gradOutput
         for index in layers.indices.reversed() {
             if index < layers.count - 1 {
-                let z = tape.preActivations[index]
-                grad = try Tensor.unaryBackward(.relu, input: z, output: z, gradOutput: grad)
+                let y = tape.inputs[index + 1]
+                grad = try Tensor.unaryBackward(.relu, input: y, output: y, gradOutput: grad)
             }
             grad = try layers[index].backward(input: tape.inputs[index], gradOutput: grad)
         }

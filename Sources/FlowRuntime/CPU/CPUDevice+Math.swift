@@ -21,8 +21,9 @@ extension CPUDevice {
             guard !block.isEmpty else { return }
             let (rows, columns) = split.alongRows ? (block, 0..<spec.n) : (0..<spec.m, block)
             CPUDevice.gemmBlock(
-                spec, rows: rows, columns: columns, a: pa + index * spec.strideA, b: pb + index * spec.strideB,
-                c: pc + index * spec.strideC, bias: pBias)
+                spec, rows: rows, columns: columns, a: pa + spec.offsetA + index * spec.strideA,
+                b: pb + spec.offsetB + index * spec.strideB, c: pc + spec.offsetC + index * spec.strideC,
+                bias: pBias.map { $0 + spec.offsetBias })
         }
     }
 
@@ -31,7 +32,7 @@ extension CPUDevice {
         _ spec: GemmSpec, rows: Range<Int>, columns: Range<Int>, a: UnsafeMutablePointer<Float>,
         b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
     ) {
-        let (lda, ldb, ldc) = (spec.transposeA ? spec.m : spec.k, spec.transposeB ? spec.k : spec.n, max(1, spec.n))
+        let (lda, ldb, ldc) = (max(1, spec.lda), max(1, spec.ldb), max(1, spec.ldc))
         // Row r of op(A) starts at r·lda (or at column r when A is stored transposed); column j of
         // op(B) at j (or at row j·ldb when transposed).
         let aBlock = a + rows.lowerBound * (spec.transposeA ? 1 : lda)
@@ -58,6 +59,13 @@ extension CPUDevice {
             for row in 0..<rows.count {
                 let line = cBlock + row * ldc
                 for j in 0..<columns.count { line[j] += bias[columns.lowerBound + j] }
+            }
+        }
+        if spec.activation == .relu {
+            // While the block is still in cache: this is the whole point of fusing it.
+            for row in 0..<rows.count {
+                let line = cBlock + row * ldc
+                for j in 0..<columns.count { line[j] = max(line[j], 0) }
             }
         }
     }

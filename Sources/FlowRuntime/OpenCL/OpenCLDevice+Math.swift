@@ -19,6 +19,8 @@ extension OpenCLDevice {
                 .int(spec.m), .int(spec.n), .int(spec.k), .float(spec.alpha), .float(spec.beta),
                 .buffer(a), .int(spec.strideA), .buffer(b), .int(spec.strideB), .buffer(c), .int(spec.strideC),
                 .optionalBuffer(bias), .int(bias == nil ? 0 : 1),
+                .int(spec.lda), .int(spec.ldb), .int(spec.ldc), .int(spec.offsetA), .int(spec.offsetB),
+                .int(spec.offsetC), .int(spec.offsetBias), .int(Int(spec.activation.rawValue)),
             ])
     }
 

@@ -30,9 +30,30 @@ extension Tensor {
         return result
     }
 
-    /// A (masked) linear layer `y = x · (W ⊙ M)ᵀ + b` for `x: [B, in]`, `W, M: [out, in]`, `b: [out]`.
-    /// `M` is MADE's binary mask; without one the layer is dense.
-    public func linear(weight: Tensor, bias: Tensor? = nil, mask: Tensor? = nil) throws -> Tensor {
+    /// `c ← act(α·op(a)·op(b) + β·c + bias)` in place, where `spec`'s leading dimensions and
+    /// offsets address blocks of the three tensors' storage (row-major, whatever their shapes).
+    /// The building block of algorithms that fill a matrix block by block, such as MADE's
+    /// incremental sampling. Throws when a block does not fit its tensor.
+    public static func gemm(_ spec: GemmSpec, _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
+        let op = "gemm"
+        try Validate.sameDevice(op, a, b, c, bias)
+        guard spec.m >= 0, spec.n >= 0, spec.k >= 0, spec.batch >= 1, spec.leadingDimensionsValid else {
+            throw FlowError.invalidArgument(op: op, detail: "invalid sizes or leading dimensions in \(spec)")
+        }
+        for (name, tensor, needed) in [("a", a, spec.requiredA), ("b", b, spec.requiredB), ("c", c, spec.requiredC)]
+        where tensor.count < needed {
+            throw FlowError.shapeMismatch(op: op, detail: "\(name) \(tensor.shape) holds \(tensor.count) elements; the block needs \(needed)")
+        }
+        if let bias, bias.count < spec.offsetBias + spec.n {
+            throw FlowError.shapeMismatch(op: op, detail: "bias \(bias.shape) is shorter than offset \(spec.offsetBias) + n \(spec.n)")
+        }
+        try a.device.gemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+    }
+
+    /// A (masked) linear layer `y = act(x · (W ⊙ M)ᵀ + b)` for `x: [B, in]`, `W, M: [out, in]`,
+    /// `b: [out]`. `M` is MADE's binary mask; without one the layer is dense. A ReLU `activation`
+    /// runs inside the product while its output is in cache (one pass less than `unary(.relu)`).
+    public func linear(weight: Tensor, bias: Tensor? = nil, mask: Tensor? = nil, activation: GemmActivation = .none) throws -> Tensor {
         let op = "linear"
         try Validate.sameDevice(op, self, weight, bias, mask)
         try Self.checkLinear(op, input: self, weight: weight, bias: bias, mask: mask)
@@ -40,7 +61,7 @@ extension Tensor {
         let (rows, outputs, inputs) = (shape[0], weight.shape[0], weight.shape[1])
         let result = try Tensor.empty([rows, outputs], on: device)
         try device.gemm(
-            GemmSpec(m: rows, n: outputs, k: inputs, transposeB: true),
+            GemmSpec(m: rows, n: outputs, k: inputs, transposeB: true, activation: activation),
             a: buffer, b: effective.buffer, c: result.buffer, bias: bias?.buffer)
         return result
     }
