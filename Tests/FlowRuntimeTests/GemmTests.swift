@@ -107,6 +107,35 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         }
     }
 
+    /// Blocks inside larger matrices (leading dimensions, offsets, a bias offset) and the fused
+    /// ReLU, through `Tensor.gemm`, for every transpose pair, on awkward sizes that span several
+    /// tiles in every dimension (k = 0 included: C keeps β·C). Elements of C outside the block
+    /// must be left alone.
+    @Test(arguments: TestDevices.all)
+    func gemmBlocksAndReluEpilogue(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 14)
+        for index in 0..<24 {
+            let (m, n, k) = (rng.int(in: 1...70), rng.int(in: 1...70), index == 5 ? 0 : rng.int(in: 1...70))
+            let (transposeA, transposeB) = (index % 2 == 1, (index / 2) % 2 == 1)
+            var spec = GemmSpec(
+                m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: index % 3 == 0 ? 1 : 0.75,
+                beta: index % 4 == 0 ? 0 : 1, lda: (transposeA ? m : k) + rng.int(in: 0...9),
+                ldb: (transposeB ? k : n) + rng.int(in: 0...9), ldc: n + rng.int(in: 0...9),
+                activation: index % 3 == 2 ? .none : .relu)
+            (spec.offsetA, spec.offsetB, spec.offsetC, spec.offsetBias) = (rng.int(in: 0...40), rng.int(in: 0...40), rng.int(in: 0...40), rng.int(in: 0...5))
+            let (a, b, c) = (rng.floats(spec.requiredA + 3), rng.floats(spec.requiredB + 3), rng.floats(spec.requiredC + 3))
+            let bias = index % 2 == 0 ? rng.floats(spec.offsetBias + n) : nil
+            let cTensor = try d.tensor(c, [c.count])
+            try Tensor.gemm(spec, d.tensor(a, [a.count]), d.tensor(b, [b.count]), into: cTensor, bias: bias.map { try d.tensor($0, [$0.count]) })
+            try expectClose(
+                cTensor, Reference.gemm(spec, a: a, b: b, c: c, bias: bias), rtol: gemmRtol,
+                atol: gemmAtol(spec, a: a, b: b, c: c, bias: bias), "gemm block case \(index) \(spec)")
+        }
+        // A block that does not fit its tensor is refused, naming the operand.
+        let small = try Tensor.zeros([10], on: d.device)
+        #expect(throws: FlowError.self) { try Tensor.gemm(GemmSpec(m: 3, n: 3, k: 3, ldc: 5), small, small, into: small) }
+    }
+
     /// With beta = 0 the contract says C is written, never read: NaN already in C must not leak
     /// into the result (0·NaN is NaN).
     @Test(arguments: TestDevices.all)

@@ -25,6 +25,9 @@ public final class AutoregressiveAffine: Bijector {
     public let name: String
     public let conditioner: any AutoregressiveConditioner
     public let direction: AutoregressiveDirection
+    /// MAF's inverse through a MADE evaluates the network incrementally, one degree block per pass
+    /// (`MADE.incrementalInverse`), instead of `D` full passes. Off only to test one against the other.
+    public var useIncrementalInverse = true
 
     public init(name: String = "AutoregressiveAffine", conditioner: any AutoregressiveConditioner, direction: AutoregressiveDirection = .masked) {
         self.name = name
@@ -70,6 +73,9 @@ public final class AutoregressiveAffine: Bijector {
         case .inverse:
             return try toData(z, conditionedOn: z, context: context)
         case .masked:
+            if useIncrementalInverse, let made = conditioner as? MADE, let result = try made.incrementalInverse(z, context: context) {
+                return result
+            }
             let passes = conditioner.sequentialPasses(eventShape: Array(z.shape.dropFirst()))
             var result = try toData(z, conditionedOn: z.zerosLike(), context: context)
             for _ in 1..<max(1, passes) { result = try toData(z, conditionedOn: result.output, context: context) }

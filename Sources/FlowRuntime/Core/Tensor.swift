@@ -76,6 +76,19 @@ public struct Tensor: Sendable {
         return try Tensor(toArray(), shape: shape, on: target)
     }
 
+    /// Copies `count` elements of `source`'s storage from `sourceOffset` into this tensor's storage
+    /// at `offset` (row-major positions, whatever the shapes): for algorithms that fill a tensor
+    /// row block by row block. Throws when a range falls outside its tensor.
+    public func copyElements(from source: Tensor, sourceOffset: Int = 0, offset: Int = 0, count elements: Int) throws {
+        try Validate.sameDevice("copyElements", self, source)
+        guard elements >= 0, sourceOffset >= 0, offset >= 0, sourceOffset + elements <= source.count, offset + elements <= count else {
+            throw FlowError.shapeMismatch(
+                op: "copyElements",
+                detail: "\(elements) elements from offset \(sourceOffset) of \(source.shape) to offset \(offset) of \(shape)")
+        }
+        try device.copy(source.buffer, sourceOffset: sourceOffset, to: buffer, destinationOffset: offset, elements: elements)
+    }
+
     /// The same storage seen with another shape of the same element count.
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         guard newShape.reduce(1, *) == count, newShape.allSatisfy({ $0 >= 0 }) else {

@@ -9,21 +9,22 @@ extension Reference {
         let (m, n, k) = (spec.m, spec.n, spec.k)
         var out = c
         for entry in 0..<spec.batch {
-            let baseA = entry * spec.strideA
-            let baseB = entry * spec.strideB
-            let baseC = entry * spec.strideC
+            let baseA = spec.offsetA + entry * spec.strideA
+            let baseB = spec.offsetB + entry * spec.strideB
+            let baseC = spec.offsetC + entry * spec.strideC
             for i in 0..<m {
                 for j in 0..<n {
                     var sum = 0.0
                     for p in 0..<k {
-                        let aValue = spec.transposeA ? a[baseA + p * m + i] : a[baseA + i * k + p]
-                        let bValue = spec.transposeB ? b[baseB + j * k + p] : b[baseB + p * n + j]
+                        let aValue = spec.transposeA ? a[baseA + p * spec.lda + i] : a[baseA + i * spec.lda + p]
+                        let bValue = spec.transposeB ? b[baseB + j * spec.ldb + p] : b[baseB + p * spec.ldb + j]
                         sum += aValue * bValue
                     }
                     var value = Double(spec.alpha) * sum
-                    if spec.beta != 0 { value += Double(spec.beta) * c[baseC + i * n + j] }
-                    if let bias { value += bias[j] }
-                    out[baseC + i * n + j] = value
+                    if spec.beta != 0 { value += Double(spec.beta) * c[baseC + i * spec.ldc + j] }
+                    if let bias { value += bias[spec.offsetBias + j] }
+                    if spec.activation == .relu { value = max(value, 0) }
+                    out[baseC + i * spec.ldc + j] = value
                 }
             }
         }
@@ -37,6 +38,7 @@ extension Reference {
         var absSpec = spec
         absSpec.alpha = abs(spec.alpha)
         absSpec.beta = abs(spec.beta)
+        absSpec.activation = .none
         return gemm(absSpec, a: a.map(abs), b: b.map(abs), c: c.map(abs), bias: bias?.map(abs))
     }
 
