@@ -70,21 +70,30 @@ extension CPUDevice {
 
     private func sgemm(
         m: Int, n: Int, k: Int, transA: Bool, transB: Bool,
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+        _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>
     ) {
         guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            c.update(repeating: 0, count: m * n)
-            return
-        }
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n), 0, c, Int32(n))
+        CPUDevice.parallelGemm(GemmSpec(m: m, n: n, k: k, transposeA: transA, transposeB: transB), a: a, b: b, c: c, bias: nil)
     }
 
     /// `col[(c·kh + i)·kw + j, b·HW + y·W + x] = in[b, c, y + i·dh − padTop, x + j·dw − padLeft]` (0 outside).
     private func im2col(_ g: ConvGeometry, _ input: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
         let columns = g.batch * g.pixels
+        if g.width < Self.smallImageWidth {
+            let sources = TapSources(g)
+            Parallel.forEachRange(g.patchSize, grain: max(1, 8192 / max(1, columns))) { rows in
+                for row in rows {
+                    let (c, tap) = (row / g.taps, row % g.taps)
+                    let index = sources.offsets(tap)
+                    for b in 0..<g.batch {
+                        let target = col + row * columns + b * g.pixels
+                        let plane = input + (b * g.inChannels + c) * g.pixels
+                        for p in 0..<g.pixels { target[p] = index[p] >= 0 ? plane[Int(index[p])] : 0 }
+                    }
+                }
+            }
+            return
+        }
         Parallel.forEachRange(g.patchSize, grain: max(1, 8192 / max(1, columns))) { rows in
             for row in rows {
                 let (c, tap) = (row / g.taps, row % g.taps)
@@ -115,6 +124,23 @@ extension CPUDevice {
     /// no two threads write one element, so the result is deterministic.
     private func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ input: UnsafeMutablePointer<Float>) {
         let columns = g.batch * g.pixels
+        if g.width < Self.smallImageWidth {
+            let sources = TapSources(g)
+            Parallel.forEachRange(g.batch * g.inChannels, grain: max(1, 4096 / max(1, g.pixels * g.taps))) { planes in
+                for plane in planes {
+                    let (b, c) = (plane / g.inChannels, plane % g.inChannels)
+                    let target = input + plane * g.pixels
+                    target.update(repeating: 0, count: g.pixels)
+                    // Taps in the same order as the general path, so both sum identically.
+                    for tap in 0..<g.taps {
+                        let index = sources.offsets(tap)
+                        let source = col + (c * g.taps + tap) * columns + b * g.pixels
+                        for p in 0..<g.pixels where index[p] >= 0 { target[Int(index[p])] += source[p] }
+                    }
+                }
+            }
+            return
+        }
         Parallel.forEachRange(g.batch * g.inChannels, grain: max(1, 4096 / max(1, g.pixels * g.taps))) { planes in
             for plane in planes {
                 let (b, c) = (plane / g.inChannels, plane % g.inChannels)
@@ -137,13 +163,19 @@ extension CPUDevice {
         }
     }
 
+    /// Below this width im2col/col2im go through `TapSources` tables: rows of a few pixels make a
+    /// `memcpy`/`memset` call per row cost more than the copy (a third of W4's step on 4×4 images).
+    static let smallImageWidth = 16
+
     /// NCHW `[B, O, HW]` → channel-major `[O, B·HW]`.
     private func toChannelMajor(_ g: ConvGeometry, _ nchw: UnsafePointer<Float>, _ major: UnsafeMutablePointer<Float>) {
         let columns = g.batch * g.pixels
         Parallel.forEachRange(g.batch * g.outChannels, grain: max(1, 4096 / max(1, g.pixels))) { range in
             for index in range {
                 let (b, o) = (index / g.outChannels, index % g.outChannels)
-                (major + o * columns + b * g.pixels).update(from: nchw + index * g.pixels, count: g.pixels)
+                let (target, source) = (major + o * columns + b * g.pixels, nchw + index * g.pixels)
+                // An element loop: a call per plane of 4 or 16 pixels costs more than the copy.
+                for p in 0..<g.pixels { target[p] = source[p] }
             }
         }
     }

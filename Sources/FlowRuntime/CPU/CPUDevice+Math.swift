@@ -12,15 +12,23 @@ extension CPUDevice {
     ) throws {
         let (pa, pb, pc) = (try floats(a, "gemm"), try floats(b, "gemm"), try floats(c, "gemm"))
         let pBias = try bias.map { try floats($0, "gemm") }
-        // OpenBLAS runs single-threaded inside our chunks (see `WorkerPool`): each chunk is a block
-        // of rows of C (or of columns when C is wide and short) of one matrix of the batch.
+        CPUDevice.parallelGemm(spec, a: pa, b: pb, c: pc, bias: pBias)
+    }
+
+    /// The product on the worker pool. OpenBLAS runs single-threaded inside our chunks (see
+    /// `WorkerPool`): each chunk is a block of rows of C (or of columns when C is wide and short)
+    /// of one matrix of the batch.
+    static func parallelGemm(
+        _ spec: GemmSpec, a pa: UnsafeMutablePointer<Float>, b pb: UnsafeMutablePointer<Float>,
+        c pc: UnsafeMutablePointer<Float>, bias pBias: UnsafeMutablePointer<Float>?
+    ) {
         let split = GemmSplit(spec, cores: Parallel.cores)
         WorkerPool.shared.run(spec.batch * split.parts) { task in
             let (index, part) = task.quotientAndRemainder(dividingBy: split.parts)
             let block = split.range(part)
             guard !block.isEmpty else { return }
             let (rows, columns) = split.alongRows ? (block, 0..<spec.n) : (0..<spec.m, block)
-            CPUDevice.gemmBlock(
+            gemmBlock(
                 spec, rows: rows, columns: columns, a: pa + spec.offsetA + index * spec.strideA,
                 b: pb + spec.offsetB + index * spec.strideB, c: pc + spec.offsetC + index * spec.strideC,
                 bias: pBias.map { $0 + spec.offsetBias })
