@@ -61,8 +61,12 @@ struct KernelBenchmarks {
         return BenchResult(device: device.info.selector, name: name, shape: shape, seconds: seconds, flops: flops)
     }
 
-    /// OpenBLAS's sgemm called directly, without flowkit in between: the yardstick for the CPU backend.
+    /// OpenBLAS's sgemm called directly, without flowkit in between, on OpenBLAS's own threads (one
+    /// per core; the CPU backend sets it to one thread and splits products itself): the yardstick.
     private func rawSgemm(m: Int, n: Int, k: Int) throws -> BenchResult {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+        defer { openblas_set_num_threads(previous) }
         var a = [Float](repeating: 0.5, count: m * k)
         var b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
