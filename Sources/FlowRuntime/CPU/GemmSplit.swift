@@ -17,7 +17,7 @@ struct GemmSplit {
         let wanted = min(cores, max(1, work / Self.minimumWorkPerPart), max(1, length / 16))
         // With a batch of products there is parallelism across matrices already.
         let parts = spec.batch >= cores ? 1 : wanted
-        let block = (length + parts - 1) / max(parts, 1)
+        let block = (length + parts - 1) / parts
         blockSize = max(16, (block + 15) / 16 * 16)
         self.parts = max(1, min(parts, (length + blockSize - 1) / blockSize))
     }

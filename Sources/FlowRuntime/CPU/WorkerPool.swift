@@ -34,8 +34,9 @@ final class WorkerPool: @unchecked Sendable {
     nonisolated(unsafe) private var generation = 0
     nonisolated(unsafe) private var started = false
 
-    /// Iterations of the idle spin before a worker sleeps: about 0.1 ms, longer than the gaps
-    /// between the ops of a training step and short enough not to burn a core when idle.
+    /// Iterations of the idle spin (one atomic load each) before a worker sleeps: a fraction of a
+    /// millisecond, longer than the gaps between the ops of a training step (20,000 was too short:
+    /// the worker slept and woke between ops) and short enough not to burn a core when idle.
     private static let spinLimit = 400_000
     private static let maxChunks = 0xFFFF
 

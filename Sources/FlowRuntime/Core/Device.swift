@@ -32,7 +32,7 @@ public protocol Device: AnyObject, Sendable {
 
     /// `buffer[0..<count] = value`.
     func fill(_ buffer: any DeviceBuffer, count: Int, value: Float) throws
-    /// See `GemmSpec`. `bias`, when given, holds `n` values.
+    /// See `GemmSpec`. `bias`, when given, holds at least `offsetBias + n` values.
     func gemm(_ spec: GemmSpec, a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?)
         throws
     /// See `ConvGeometry`: `output = conv(input, weight) + bias`.

@@ -60,7 +60,8 @@ public struct GemmSpec: Sendable, Equatable {
     /// Floating-point operations of the product (2·m·n·k per batch entry).
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) * Double(batch) }
 
-    /// Whether every leading dimension can hold its stored row (so rows never overlap).
+    /// Whether every leading dimension can hold its stored row (so rows never overlap) and no
+    /// offset is negative.
     public var leadingDimensionsValid: Bool {
         lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n && min(offsetA, offsetB, offsetC, offsetBias) >= 0
     }
