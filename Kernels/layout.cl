@@ -38,3 +38,16 @@ KERNEL void gather_mid(const int outer, const int mid, const int inner, GLOBAL c
     const int o = index / (inner * mid);
     y[index] = x[(o * mid + indices[j]) * inner + i];
 }
+
+// y[i][j] = x[rows[i]][columns[j]], or 0 where the mask (when given) is 0. A select, not a
+// product, so entries of x that the mask drops may hold anything.
+KERNEL void permute_matrix(const int rows, const int columns, GLOBAL const float* x, GLOBAL const int* row_indices,
+                           GLOBAL const int* column_indices, GLOBAL const float* mask, const int has_mask,
+                           GLOBAL float* y) {
+    const int index = get_global_id(0);
+    if (index >= rows * columns) return;
+    const int i = index / columns;
+    const int j = index % columns;
+    const float value = x[row_indices[i] * columns + column_indices[j]];
+    y[index] = (has_mask && mask[index] == 0.0f) ? 0.0f : value;
+}

@@ -136,6 +136,41 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         #expect(throws: FlowError.self) { try Tensor.gemm(GemmSpec(m: 3, n: 3, k: 3, ldc: 5), small, small, into: small) }
     }
 
+    /// A group of products writing disjoint blocks of one C (the tiles of a block-triangular
+    /// product, with ReLU and a bias offset), against the same products one by one through the
+    /// reference; C outside the blocks keeps its contents. Overlapping blocks are refused.
+    @Test(arguments: TestDevices.all)
+    func gemmGroupMatchesReference(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 15)
+        let (rows, inputs, outputs) = (37, 45, 70)
+        let (x, w, bias) = (rng.floats(rows * inputs), rng.floats(outputs * inputs), rng.floats(outputs))
+        let c = rng.floats(rows * outputs)
+        var expected = c
+        var atol = [Double](repeating: 0, count: c.count)
+        // Uneven column tiles of C = X · Wᵀ, each reading a different prefix of the inputs (0 included).
+        let tiles: [(columns: Range<Int>, reading: Int)] = [(0..<9, 0), (9..<30, 13), (30..<31, 44), (31..<70, 45)]
+        let specs = tiles.map { tile in
+            var spec = GemmSpec(
+                m: rows, n: tile.columns.count, k: tile.reading, transposeB: true, lda: inputs, ldb: inputs, ldc: outputs,
+                activation: tile.reading == 13 ? .none : .relu)
+            spec.offsetB = tile.columns.lowerBound * inputs
+            spec.offsetC = tile.columns.lowerBound
+            spec.offsetBias = tile.columns.lowerBound
+            // Each entry gets the tolerance of the product that writes it (others leave it as is).
+            atol = zip(atol, gemmAtol(spec, a: x, b: w, c: expected, bias: bias)).map { max($0, $1) }
+            expected = Reference.gemm(spec, a: x, b: w, c: expected, bias: bias)
+            return spec
+        }
+        let cTensor = try d.tensor(c, [rows, outputs])
+        try Tensor.gemmGroup(specs, d.tensor(x, [rows, inputs]), d.tensor(w, [outputs, inputs]), into: cTensor, bias: d.tensor(bias, [outputs]))
+        try expectClose(cTensor, expected, rtol: gemmRtol, atol: atol, "gemm group")
+        var overlapping = specs
+        overlapping[1].offsetC -= 1
+        #expect(throws: FlowError.self) {
+            try Tensor.gemmGroup(overlapping, d.tensor(x, [rows, inputs]), d.tensor(w, [outputs, inputs]), into: cTensor)
+        }
+    }
+
     /// With beta = 0 the contract says C is written, never read: NaN already in C must not leak
     /// into the result (0·NaN is NaN).
     @Test(arguments: TestDevices.all)

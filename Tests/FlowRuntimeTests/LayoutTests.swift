@@ -83,6 +83,42 @@ private func floats(_ values: [Double]) -> [Float] { values.map { Float($0) } }
         }
     }
 
+    /// `permutedMatrix`: rows and columns reordered independently, and the mask a select (NaN in
+    /// the dropped entries must not reach the result), on shapes that are not multiples of anything.
+    @Test(arguments: TestDevices.all)
+    func permutedMatrixMatchesReference(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 85)
+        for (rows, columns) in [(1, 1), (3, 7), (33, 2), (65, 129)] {
+            var x = rng.floats(rows * columns)
+            let (rowOrder, columnOrder) = (rng.permutation(rows), rng.permutation(columns))
+            let mask = rng.mask(rows * columns)
+            // Where the mask drops an entry, poison its source with NaN.
+            for i in 0..<rows {
+                for j in 0..<columns where mask[i * columns + j] == 0 { x[Int(rowOrder[i]) * columns + Int(columnOrder[j])] = .nan }
+            }
+            var plain = [Float](repeating: 0, count: rows * columns)
+            var masked = plain
+            for i in 0..<rows {
+                for j in 0..<columns {
+                    let value = Float(x[Int(rowOrder[i]) * columns + Int(columnOrder[j])])
+                    plain[i * columns + j] = value
+                    masked[i * columns + j] = mask[i * columns + j] == 0 ? 0 : value
+                }
+            }
+            let input = try d.tensor(x, [rows, columns])
+            let (rowIndices, columnIndices) = (try IndexTensor(rowOrder, on: d.device), try IndexTensor(columnOrder, on: d.device))
+            let selected = try input.permutedMatrix(rows: rowIndices, columns: columnIndices, mask: d.tensor(mask, [rows, columns]))
+            expectIdentical(try selected.toArray(), masked, "permutedMatrix masked \(rows)×\(columns)")
+            let all = try input.permutedMatrix(rows: rowIndices, columns: columnIndices).toArray()
+            #expect(zip(all, plain).allSatisfy { $0.bitPattern == $1.bitPattern }, "permutedMatrix \(rows)×\(columns)")
+        }
+        let square = try Tensor.zeros([3, 3], on: d.device)
+        let short = try IndexTensor([0, 1], on: d.device)
+        #expect(throws: FlowError.self) { try square.permutedMatrix(rows: short, columns: short) }
+        let outOfRange = try IndexTensor([0, 1, 3], on: d.device)
+        #expect(throws: FlowError.self) { try square.permutedMatrix(rows: outOfRange, columns: outOfRange) }
+    }
+
     @Test(arguments: TestDevices.all)
     func copiesAndReshapes(_ d: TestDevice) throws {
         var rng = SeededRandom(seed: 84)

@@ -23,8 +23,8 @@ extension MADE {
         guard activation == .relu, z.rank == 2, z.shape[1] == features, z.shape[0] > 0 else { return nil }
         let device = z.device
         let (batch, contextCount) = (z.shape[0], contextFeatures)
-        let plan = MADEDegreeBlocks(degrees: degrees, contextFeatures: contextCount)
-        let sortedWeights = try layers.indices.map { try sorted(layer: $0, plan) }
+        let plan = layout.blocks
+        let sortedWeights = try sortedLayers().map { (weight: $0.weight, bias: try $0.bias.reshaped([$0.bias.count, 1])) }
 
         // The joined input: the context rows, then the inputs by degree (all zero until fixed).
         let input = try Tensor.zeros([contextCount + features, batch], on: device)
@@ -97,20 +97,6 @@ extension MADE {
         spec.offsetA = rows.lowerBound * width
         spec.offsetC = rows.lowerBound * batch
         try Tensor.gemm(spec, weight, source, into: state)
-    }
-
-    /// Layer `index`'s masked weight with rows and columns in degree order, and its bias as a
-    /// column `[out, 1]` in the same row order.
-    private func sorted(layer index: Int, _ plan: MADEDegreeBlocks) throws -> (weight: Tensor, bias: Tensor) {
-        let layer = layers[index]
-        let device = layer.weight.value.device
-        let (outputs, inputs) = (layer.outputs, layer.inputs)
-        let effective = try layer.mask.map { try layer.weight.value.applying(.multiply, $0) } ?? layer.weight.value
-        let rows = try IndexTensor(plan.rowOrder[index], on: device)
-        let columns = try IndexTensor(plan.columnOrder[index], on: device)
-        let weight = try effective.gather(columns).reshaped([1, outputs, inputs]).gather(rows).reshaped([outputs, inputs])
-        let bias = try layer.bias.value.reshaped([1, outputs]).gather(rows).reshaped([outputs, 1])
-        return (weight, bias)
     }
 
     /// `P[k, i] = 1` where `i = order[k]`, else 0.

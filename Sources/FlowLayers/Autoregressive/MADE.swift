@@ -18,6 +18,15 @@ public final class MADE: AutoregressiveConditioner {
     public let activation: UnaryOp
     /// Ones in each layer's mask (context columns included): the weights that can change the output.
     public let maskNonzeros: [Int]
+    /// The degree order the products run in (see `MADE+BlockedProducts`).
+    let layout: MADESortedLayout
+    /// The weights in that order and the parameter versions they were built from.
+    var sortedCache: SortedCache?
+
+    struct SortedCache {
+        let versions: [UInt64]
+        let layers: [SortedLayer]
+    }
 
     /// `hidden` lists the hidden layer widths (W2: `[256, 256]`); it may be empty (one masked layer).
     public init(
@@ -43,6 +52,7 @@ public final class MADE: AutoregressiveConditioner {
         self.contextFeatures = contextFeatures
         self.activation = activation
         maskNonzeros = masks.map { $0.reduce(0) { $0 + Int($1) } }
+        layout = try MADESortedLayout(degrees: degrees, contextFeatures: contextFeatures, masks: masks, on: device)
     }
 
     public var features: Int { degrees.features }
@@ -53,44 +63,46 @@ public final class MADE: AutoregressiveConditioner {
     public func sequentialPasses(eventShape: [Int]) -> Int { features }
 
     struct Tape: BijectorTape {
-        /// Each layer's input (the joined input for layer 0, then the hidden activations), and
-        /// each hidden pre-activation.
+        /// Everything in degree order: each layer's input (the joined input for layer 0, then the
+        /// hidden activations), each hidden pre-activation, and the weights the pass used.
         var inputs: [Tensor]
         var preActivations: [Tensor]
+        var layers: [SortedLayer]
     }
 
+    /// Runs in degree order on block-triangular products (`MADE+BlockedProducts`); the output is
+    /// moved back to the original order `[μ, α]`.
     public func forward(_ input: Tensor, context: Tensor?) throws -> (output: Tensor, tape: any BijectorTape) {
         guard input.rank == 2, input.shape[1] == features else {
             throw FlowError.shapeMismatch(op: "MADE.forward", detail: "input \(input.shape), expected [B, \(features)]")
         }
+        let sorted = try sortedLayers()
         var current = try joined(input, context)
+        if let order = layout.inputOrder { current = try current.gather(order) }
         var inputs: [Tensor] = []
         var preActivations: [Tensor] = []
-        for (index, layer) in layers.enumerated() {
+        for index in layers.indices {
             inputs.append(current)
-            if index < layers.count - 1, activation == .relu {
+            let hidden = index < layers.count - 1
+            if hidden, activation == .relu {
                 // Fused into the product; a ReLU's output is positive exactly where its input is,
                 // so it stands in for the pre-activation in the backward.
-                current = try layer.forward(current, activation: .relu)
+                current = try blockedProduct(layer: index, current, sorted[index], activation: .relu)
                 preActivations.append(current)
             } else {
-                current = try layer.forward(current)
-                if index < layers.count - 1 {
+                current = try blockedProduct(layer: index, current, sorted[index], activation: .none)
+                if hidden {
                     preActivations.append(current)
                     current = try current.unary(activation)
                 }
             }
         }
-        return (current, Tape(inputs: inputs, preActivations: preActivations))
+        let output = try current.gather(layout.rowInverse[layers.count - 1])
+        return (output, Tape(inputs: inputs, preActivations: preActivations, layers: sorted))
     }
 
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor) throws -> BijectorGradients {
-        let tape = try typed(tape)
-        var grad = gradOutput
-        for index in layers.indices.reversed() {
-            if index < layers.count - 1 { grad = try activationBackward(tape, index, grad) }
-            grad = try layers[index].backward(input: tape.inputs[index], gradOutput: grad)
-        }
+        let grad = try backpropagate(typed(tape), gradOutput: gradOutput, accumulating: true)
         guard contextFeatures > 0 else { return BijectorGradients(input: grad, context: nil) }
         let parts = try grad.split([features, contextFeatures])
         return BijectorGradients(input: parts[0], context: parts[1])
@@ -98,15 +110,24 @@ public final class MADE: AutoregressiveConditioner {
 
     /// `∂L/∂x = ∂L/∂y · (W ⊙ M)` layer by layer: no weight-gradient products at all.
     public func inputGradient(_ tape: any BijectorTape, gradOutput: Tensor) throws -> Tensor {
-        let tape = try typed(tape)
-        var grad = gradOutput
+        let grad = try backpropagate(typed(tape), gradOutput: gradOutput, accumulating: false)
+        return contextFeatures > 0 ? try grad.split([features, contextFeatures])[0] : grad
+    }
+
+    /// The joined input's gradient `[B, features + context]` in the original order, accumulating
+    /// the parameters' gradients on the way when asked to.
+    private func backpropagate(_ tape: Tape, gradOutput: Tensor, accumulating: Bool) throws -> Tensor {
+        guard gradOutput.shape == [tape.inputs[0].shape[0], 2 * features] else {
+            throw FlowError.shapeMismatch(op: "MADE.backward", detail: "gradOutput \(gradOutput.shape), expected [\(tape.inputs[0].shape[0]), \(2 * features)]")
+        }
+        var grad = try gradOutput.gather(layout.rowOrder[layers.count - 1])
         for index in layers.indices.reversed() {
             if index < layers.count - 1 { grad = try activationBackward(tape, index, grad) }
-            let layer = layers[index]
-            let effective = try layer.mask.map { try layer.weight.value.applying(.multiply, $0) } ?? layer.weight.value
-            grad = try grad.matmul(effective)
+            if accumulating { try accumulateBlockedParameterGradients(layer: index, gradOutput: grad, input: tape.inputs[index]) }
+            grad = try blockedInputGradient(layer: index, gradOutput: grad, tape.layers[index])
         }
-        return contextFeatures > 0 ? try grad.split([features, contextFeatures])[0] : grad
+        if let inverse = layout.inputInverse { grad = try grad.gather(inverse) }
+        return grad
     }
 
     private func typed(_ tape: any BijectorTape) throws -> Tape {

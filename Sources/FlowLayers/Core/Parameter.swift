@@ -7,8 +7,13 @@ import FlowRuntime
 public final class Parameter: @unchecked Sendable {
     // @unchecked: like the Tensors it holds, a Parameter is used by one training loop at a time.
     public let name: String
-    public var value: Tensor
+    /// Assigning a new value counts as a modification (see `version`).
+    public var value: Tensor { didSet { version &+= 1 } }
     public private(set) var grad: Tensor?
+    /// Changes whenever the value may have changed: on assignment and on `markModified()`, which
+    /// whoever updates `value`'s storage in place (the optimizer) must call. Layers key caches of
+    /// derived tensors (MADE's degree-ordered weights) on it.
+    public private(set) var version: UInt64 = 0
 
     public init(_ name: String, _ value: Tensor) {
         self.name = name
@@ -33,6 +38,9 @@ public final class Parameter: @unchecked Sendable {
     }
 
     public func zeroGrad() { grad = nil }
+
+    /// Records an in-place update of `value`'s storage, so caches derived from it are rebuilt.
+    public func markModified() { version &+= 1 }
 }
 
 /// Something that owns parameters (a transform, a conditioner network, a base distribution).

@@ -40,6 +40,29 @@ extension CPUDevice {
         }
     }
 
+    public func permuteMatrix(
+        rows: Int, columns: Int, x: any DeviceBuffer, rowIndices: any DeviceBuffer, columnIndices: any DeviceBuffer,
+        mask: (any DeviceBuffer)?, y: any DeviceBuffer
+    ) throws {
+        let op = "permuteMatrix"
+        let (px, py) = (try floats(x, op), try floats(y, op))
+        let pm = try mask.map { try floats($0, op) }
+        let rowIndex = try rowIndices.downcast(CPUBuffer.self, op: op).ints
+        let columnIndex = try columnIndices.downcast(CPUBuffer.self, op: op).ints
+        Parallel.forEachRange(rows, grain: max(1, 8192 / max(1, columns))) { range in
+            for i in range {
+                let source = px + Int(rowIndex[i]) * columns
+                let target = py + i * columns
+                if let pm {
+                    let keep = pm + i * columns
+                    for j in 0..<columns { target[j] = keep[j] != 0 ? source[Int(columnIndex[j])] : 0 }
+                } else {
+                    for j in 0..<columns { target[j] = source[Int(columnIndex[j])] }
+                }
+            }
+        }
+    }
+
     public func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws {
         let (px, py) = (try floats(x, "gather"), try floats(y, "gather"))
         let index = try indices.downcast(CPUBuffer.self, op: "gather").ints

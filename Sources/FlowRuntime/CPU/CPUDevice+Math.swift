@@ -15,6 +15,42 @@ extension CPUDevice {
         CPUDevice.parallelGemm(spec, a: pa, b: pb, c: pc, bias: pBias)
     }
 
+    /// All products in one pool job. Each is cut like a lone product (`GemmSplit`); the first
+    /// blocks of all products come first, largest first, and the other blocks after them,
+    /// largest last. The caller claims from the front and the workers from the back
+    /// (`WorkerPool`), so on two cores the caller runs the first half of every product (the first
+    /// half of the batch, for MADE's tiles) and the worker the second, each largest first.
+    public func gemmGroup(
+        _ specs: [GemmSpec], a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?
+    ) throws {
+        let (pa, pb, pc) = (try floats(a, "gemmGroup"), try floats(b, "gemmGroup"), try floats(c, "gemmGroup"))
+        let pBias = try bias.map { try floats($0, "gemmGroup") }
+        typealias Block = (spec: Int, index: Int, rows: Range<Int>, columns: Range<Int>, work: Int)
+        var leading: [Block] = []
+        var others: [Block] = []
+        for (number, spec) in specs.enumerated() where spec.m > 0 && spec.n > 0 {
+            let split = GemmSplit(spec, cores: Parallel.cores)
+            for index in 0..<spec.batch {
+                for part in 0..<split.parts {
+                    let block = split.range(part)
+                    guard !block.isEmpty else { continue }
+                    let (rows, columns) = split.alongRows ? (block, 0..<spec.n) : (0..<spec.m, block)
+                    let entry = (number, index, rows, columns, rows.count * columns.count * max(spec.k, 1))
+                    if part == 0 { leading.append(entry) } else { others.append(entry) }
+                }
+            }
+        }
+        let order = leading.sorted { $0.work > $1.work } + others.sorted { $0.work < $1.work }
+        WorkerPool.shared.run(order.count) { task in
+            let block = order[task]
+            let spec = specs[block.spec]
+            CPUDevice.gemmBlock(
+                spec, rows: block.rows, columns: block.columns, a: pa + spec.offsetA + block.index * spec.strideA,
+                b: pb + spec.offsetB + block.index * spec.strideB, c: pc + spec.offsetC + block.index * spec.strideC,
+                bias: pBias.map { $0 + spec.offsetBias })
+        }
+    }
+
     /// The product on the worker pool. OpenBLAS runs single-threaded inside our chunks (see
     /// `WorkerPool`): each chunk is a block of rows of C (or of columns when C is wide and short)
     /// of one matrix of the batch.
@@ -46,35 +82,22 @@ extension CPUDevice {
         let aBlock = a + rows.lowerBound * (spec.transposeA ? 1 : lda)
         let bBlock = b + columns.lowerBound * (spec.transposeB ? ldb : 1)
         let cBlock = c + rows.lowerBound * ldc + columns.lowerBound
-        var beta = spec.beta
-        if let bias, spec.beta == 0 {
-            // Seed C with the bias rows and let sgemm accumulate onto them: one pass instead of two.
-            for row in 0..<rows.count { (cBlock + row * ldc).update(from: bias + columns.lowerBound, count: columns.count) }
-            beta = 1
-        }
         if spec.k > 0 {
             cblas_sgemm(
                 CblasRowMajor, spec.transposeA ? CblasTrans : CblasNoTrans, spec.transposeB ? CblasTrans : CblasNoTrans,
                 Int32(rows.count), Int32(columns.count), Int32(spec.k), spec.alpha, aBlock, Int32(lda), bBlock, Int32(ldb),
-                beta, cBlock, Int32(ldc))
-        } else if beta != 1 {
+                spec.beta, cBlock, Int32(ldc))
+        } else if spec.beta != 1 {
             for row in 0..<rows.count {
                 let line = cBlock + row * ldc
-                for j in 0..<columns.count { line[j] = beta == 0 ? 0 : beta * line[j] }
+                for j in 0..<columns.count { line[j] = spec.beta == 0 ? 0 : spec.beta * line[j] }
             }
         }
-        if let bias, spec.beta != 0 {
-            for row in 0..<rows.count {
-                let line = cBlock + row * ldc
-                for j in 0..<columns.count { line[j] += bias[columns.lowerBound + j] }
-            }
-        }
-        if spec.activation == .relu {
-            // While the block is still in cache: this is the whole point of fusing it.
-            for row in 0..<rows.count {
-                let line = cBlock + row * ldc
-                for j in 0..<columns.count { line[j] = max(line[j], 0) }
-            }
+        if bias != nil || spec.activation == .relu {
+            // While the block is still in cache: this is the whole point of fusing them.
+            CPUKernels.biasAndRelu(
+                cBlock, rows: rows.count, columns: columns.count, ldc: ldc, bias: bias.map { $0 + columns.lowerBound },
+                relu: spec.activation == .relu)
         }
     }
 

@@ -81,6 +81,33 @@ enum CPUKernels {
         }
     }
 
+    /// A product's epilogue on a block of C (`rows × columns`, rows `ldc` apart): adds `bias[j]`
+    /// to column `j`, then applies the ReLU, in one SIMD pass. The ReLU keeps NaN (`v < 0` is false
+    /// for it), like `max(v, 0)`. Scalar loops here cost a third of the product on MADE's tiles.
+    static func biasAndRelu(
+        _ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ldc: Int, bias: UnsafePointer<Float>?, relu: Bool
+    ) {
+        let zero = SIMD16<Float>()
+        for row in 0..<rows {
+            let line = c + row * ldc
+            var j = 0
+            while j + 16 <= columns {
+                var v = UnsafeRawPointer(line + j).loadUnaligned(as: SIMD16<Float>.self)
+                if let bias { v += UnsafeRawPointer(bias + j).loadUnaligned(as: SIMD16<Float>.self) }
+                if relu { v.replace(with: zero, where: v .< zero) }
+                UnsafeMutableRawPointer(line + j).storeBytes(of: v, as: SIMD16<Float>.self)
+                j += 16
+            }
+            while j < columns {
+                var v = line[j]
+                if let bias { v += bias[j] }
+                if relu, v < 0 { v = 0 }
+                line[j] = v
+                j += 1
+            }
+        }
+    }
+
     /// ReLU's backward in explicit SIMD: written as a scalar select, the compiler keeps the
     /// conditional load of `dy` and emits a branch per element (measured: 7% of W1's step).
     private static func reluBackward(

@@ -14,12 +14,19 @@ import Synchronization
 /// A job is `count` chunks claimed one at a time through a single atomic ticket, so the caller
 /// never waits for a worker to wake: it runs whatever chunks nobody has claimed yet. Which thread
 /// runs a chunk never changes its result, so results stay deterministic.
+///
+/// The caller claims chunks from the front and the workers from the back. Ops cut their work the
+/// same way (a product's first rows, an elementwise op's first elements come first), so on two
+/// cores the caller keeps working on the first half of the batch and the worker on the second,
+/// op after op, and activations stay in the cache of the core that wrote them. With chunks
+/// handed out in arrival order they wandered between the cores (measured: a 5 µs epilogue over a
+/// product's output took 24 µs when its blocks changed cores between calls).
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(workers: Parallel.cores - 1)
 
-    /// `generation << 32 | count << 16 | next`: which job is current, how many chunks it has and
-    /// the next unclaimed one. A claim is a compare-exchange on the whole word, so a worker that
-    /// is late for one job can never claim a chunk of the next.
+    /// `generation << 32 | front << 16 | back`: which job is current and its unclaimed chunks
+    /// `front..<back`. A claim is a compare-exchange on the whole word, so a worker that is late
+    /// for one job can never claim a chunk of the next.
     private let ticket = Atomic<Int>(0)
     private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
@@ -58,30 +65,32 @@ final class WorkerPool: @unchecked Sendable {
             completed.store(0, ordering: .relaxed)
             generation = (generation + 1) & 0x7FFF_FFFF
             let gen = generation
-            ticket.store(gen << 32 | count << 16, ordering: .sequentiallyConsistent)
+            ticket.store(gen << 32 | count, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 wake.lock()
                 wake.broadcast()
                 wake.unlock()
             }
-            claimChunks(of: gen)
+            claimChunks(of: gen, fromFront: true)
             while completed.load(ordering: .acquiring) < count {}
             job = nil
         }
         owned.store(false, ordering: .releasing)
     }
 
-    /// Claims and runs chunks of job `gen` until none is left.
-    private func claimChunks(of gen: Int) {
+    /// Claims and runs chunks of job `gen`, from the front (the caller) or the back (workers),
+    /// until none is left.
+    private func claimChunks(of gen: Int, fromFront: Bool) {
         var current = ticket.load(ordering: .acquiring)
         while current >> 32 == gen {
-            let next = current & 0xFFFF
-            let count = (current >> 16) & 0xFFFF
-            guard next < count else { return }
+            let front = (current >> 16) & 0xFFFF
+            let back = current & 0xFFFF
+            guard front < back else { return }
+            let (chunk, desired) = fromFront ? (front, current + (1 << 16)) : (back - 1, current - 1)
             let (exchanged, original) = ticket.compareExchange(
-                expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+                expected: current, desired: desired, ordering: .acquiringAndReleasing)
             if exchanged {
-                job?(next)
+                job?(chunk)
                 completed.add(1, ordering: .releasing)
                 current = ticket.load(ordering: .acquiring)
             } else {
@@ -107,7 +116,7 @@ final class WorkerPool: @unchecked Sendable {
             let gen = ticket.load(ordering: .acquiring) >> 32
             if gen != seen {
                 seen = gen
-                claimChunks(of: gen)
+                claimChunks(of: gen, fromFront: false)
                 spins = 0
                 continue
             }

@@ -35,6 +35,11 @@ public protocol Device: AnyObject, Sendable {
     /// See `GemmSpec`. `bias`, when given, holds at least `offsetBias + n` values.
     func gemm(_ spec: GemmSpec, a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?)
         throws
+    /// Several products on the same operands whose blocks of `c` do not overlap (the tiles of a
+    /// block-triangular product), as one op so a device can run them side by side.
+    func gemmGroup(
+        _ specs: [GemmSpec], a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?)
+        throws
     /// See `ConvGeometry`: `output = conv(input, weight) + bias`.
     func conv2d(
         _ geometry: ConvGeometry, input: any DeviceBuffer, weight: any DeviceBuffer, bias: (any DeviceBuffer)?,
@@ -111,6 +116,12 @@ public protocol Device: AnyObject, Sendable {
         throws
     /// `y[o, j, i] = x[o, indices[j], i]`; `indices` holds `view.mid` Int32 values.
     func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws
+    /// `y[i, j] = x[rowIndices[i], columnIndices[j]]` for a `rows × columns` matrix, or 0 where
+    /// `mask[i, j]` is 0 (a select, so whatever `x` holds there, even NaN, never reaches `y`).
+    /// Reorders MADE's weights into degree order and their gradients back.
+    func permuteMatrix(
+        rows: Int, columns: Int, x: any DeviceBuffer, rowIndices: any DeviceBuffer, columnIndices: any DeviceBuffer,
+        mask: (any DeviceBuffer)?, y: any DeviceBuffer) throws
 
     // MARK: Training and sampling
 

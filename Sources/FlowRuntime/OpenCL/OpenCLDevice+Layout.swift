@@ -21,6 +21,16 @@ extension OpenCLDevice {
             [.int(batch), .int(channels), .int(height), .int(width), .int(inverse ? 1 : 0), .buffer(x), .buffer(y)])
     }
 
+    public func permuteMatrix(
+        rows: Int, columns: Int, x: any DeviceBuffer, rowIndices: any DeviceBuffer, columnIndices: any DeviceBuffer,
+        mask: (any DeviceBuffer)?, y: any DeviceBuffer
+    ) throws {
+        try launchElementwise(
+            "layout", "permute_matrix", count: rows * columns,
+            [.int(rows), .int(columns), .buffer(x), .buffer(rowIndices), .buffer(columnIndices), .optionalBuffer(mask),
+             .int(mask == nil ? 0 : 1), .buffer(y)])
+    }
+
     public func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws {
         try launchElementwise(
             "layout", "gather_mid", count: view.count,

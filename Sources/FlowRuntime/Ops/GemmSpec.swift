@@ -67,7 +67,8 @@ public struct GemmSpec: Sendable, Equatable {
     }
 
     private func extent(_ offset: Int, _ stride: Int, _ stored: (rows: Int, columns: Int), _ ld: Int) -> Int {
-        guard stored.rows > 0, stored.columns > 0, batch > 0 else { return offset }
+        // An empty block reads or writes nothing, wherever its offset points.
+        guard stored.rows > 0, stored.columns > 0, batch > 0 else { return 0 }
         return offset + (batch - 1) * stride + (stored.rows - 1) * ld + stored.columns
     }
 }

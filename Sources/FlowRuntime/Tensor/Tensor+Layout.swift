@@ -90,3 +90,32 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// `y[i, j] = x[rows[i], columns[j]]` for a rank-2 `x`, with `y[i, j] = 0` where `mask[i, j]` is
+    /// 0 (`mask` has `y`'s shape). A select: entries of `x` that the mask drops are never read
+    /// into `y`, so they may be uninitialised. Reorders a matrix into another unit order (MADE's
+    /// weights into degree order, their gradients back).
+    public func permutedMatrix(rows: IndexTensor, columns: IndexTensor, mask: Tensor? = nil) throws -> Tensor {
+        let op = "permutedMatrix"
+        try Validate.rank(op, "input", self, 2...2)
+        try Validate.sameDevice(op, self, mask)
+        for (name, indices, size) in [("rows", rows, shape[0]), ("columns", columns, shape[1])] {
+            guard indices.device === device else {
+                throw FlowError.deviceMismatch(op: op, detail: "input on \(device.info.selector), \(name) on \(indices.device.info.selector)")
+            }
+            guard indices.count == size else {
+                throw FlowError.shapeMismatch(op: op, detail: "\(indices.count) \(name) indices for input \(shape)")
+            }
+            if let bad = indices.values.first(where: { $0 < 0 || Int($0) >= size }) {
+                throw FlowError.invalidArgument(op: op, detail: "\(name) index \(bad) out of range 0..<\(size)")
+            }
+        }
+        if let mask { try Validate.shape(op, "mask", mask, shape) }
+        let result = try Tensor.empty(shape, on: device)
+        try device.permuteMatrix(
+            rows: shape[0], columns: shape[1], x: buffer, rowIndices: rows.buffer, columnIndices: columns.buffer,
+            mask: mask?.buffer, y: result.buffer)
+        return result
+    }
+}

@@ -35,7 +35,34 @@ extension Tensor {
     /// The building block of algorithms that fill a matrix block by block, such as MADE's
     /// incremental sampling. Throws when a block does not fit its tensor.
     public static func gemm(_ spec: GemmSpec, _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
-        let op = "gemm"
+        try checkBlock("gemm", spec, a, b, c, bias)
+        try a.device.gemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+    }
+
+    /// Several `gemm`s on the same tensors as one op, which a device may run side by side: the
+    /// tiles of a block-triangular product. Their blocks of `c` must not overlap (checked; the
+    /// products must be unbatched and share `ldc`).
+    public static func gemmGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
+        let op = "gemmGroup"
+        for spec in specs { try checkBlock(op, spec, a, b, c, bias) }
+        let written = specs.filter { $0.m > 0 && $0.n > 0 }
+        guard written.allSatisfy({ $0.batch == 1 && $0.ldc == written.first?.ldc }) else {
+            throw FlowError.invalidArgument(op: op, detail: "products in a group must be unbatched and share ldc")
+        }
+        let blocks = written.map { spec in
+            let (row, column) = spec.offsetC.quotientAndRemainder(dividingBy: max(1, spec.ldc))
+            return (rows: row..<(row + spec.m), columns: column..<(column + spec.n))
+        }
+        for (i, first) in blocks.enumerated() {
+            for second in blocks[(i + 1)...] where first.rows.overlaps(second.rows) && first.columns.overlaps(second.columns) {
+                throw FlowError.invalidArgument(
+                    op: op, detail: "blocks of c overlap: rows \(first.rows) × columns \(first.columns) and rows \(second.rows) × columns \(second.columns)")
+            }
+        }
+        try a.device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+    }
+
+    private static func checkBlock(_ op: String, _ spec: GemmSpec, _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
         try Validate.sameDevice(op, a, b, c, bias)
         guard spec.m >= 0, spec.n >= 0, spec.k >= 0, spec.batch >= 1, spec.leadingDimensionsValid else {
             throw FlowError.invalidArgument(op: op, detail: "invalid sizes or leading dimensions in \(spec)")
@@ -47,7 +74,6 @@ extension Tensor {
         if let bias, bias.count < spec.offsetBias + spec.n {
             throw FlowError.shapeMismatch(op: op, detail: "bias \(bias.shape) is shorter than offset \(spec.offsetBias) + n \(spec.n)")
         }
-        try a.device.gemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
     }
 
     /// A (masked) linear layer `y = act(x · (W ⊙ M)ᵀ + b)` for `x: [B, in]`, `W, M: [out, in]`,

@@ -39,6 +39,7 @@ public final class Adam {
         for (parameter, moment) in zip(parameters, moments) {
             guard let grad = parameter.grad else { continue }
             try Tensor.adamStep(param: parameter.value, grad: grad, m: moment.m, v: moment.v, hyper: hyper)
+            parameter.markModified()
         }
     }
 
