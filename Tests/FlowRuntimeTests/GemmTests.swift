@@ -171,6 +171,50 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         }
     }
 
+    /// A chain separable by rows (an MLP on a batch, its middle layer in two tiles that read
+    /// different prefixes), each stage against the reference fed with the stage's actual input,
+    /// on a row count that splits unevenly. A stage that reads another stage's output as B is
+    /// refused.
+    @Test(arguments: TestDevices.all)
+    func gemmRowChainMatchesReference(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 16)
+        let (rows, sizes) = (83, [5, 70, 40, 3])
+        var stages: [(specs: [GemmSpec], a: Tensor, b: Tensor, c: Tensor, bias: Tensor?)] = []
+        var input = try d.tensor(rng.floats(rows * sizes[0]), [rows, sizes[0]])
+        for layer in 0..<3 {
+            let (inputs, outputs) = (sizes[layer], sizes[layer + 1])
+            let activation: GemmActivation = layer < 2 ? .relu : .none
+            let full = GemmSpec(m: rows, n: outputs, k: inputs, transposeB: true, lda: inputs, ldb: inputs, ldc: outputs, activation: activation)
+            var specs = [full]
+            if layer == 1 {
+                // Two tiles: the first 30 outputs read only the first 20 inputs.
+                var (first, second) = (full, full)
+                (first.n, first.k) = (30, 20)
+                (second.n, second.offsetB, second.offsetC, second.offsetBias) = (outputs - 30, 30 * inputs, 30, 30)
+                specs = [first, second]
+            }
+            let output = try Tensor.empty([rows, outputs], on: d.device)
+            let weight = try d.tensor(rng.floats(outputs * inputs), [outputs, inputs])
+            stages.append((specs, input, weight, output, try d.tensor(rng.floats(outputs), [outputs])))
+            input = output
+        }
+        try Tensor.gemmRowChain(stages)
+        for (index, stage) in stages.enumerated() {
+            let (a, b) = (try stage.a.toArray().map(Double.init), try stage.b.toArray().map(Double.init))
+            let bias = try #require(stage.bias).toArray().map(Double.init)
+            var expected = [Double](repeating: 0, count: stage.c.count)
+            var atol = expected
+            for spec in stage.specs {
+                atol = zip(atol, gemmAtol(spec, a: a, b: b, c: expected, bias: bias)).map { max($0, $1) }
+                expected = Reference.gemm(spec, a: a, b: b, c: expected, bias: bias)
+            }
+            try expectClose(stage.c, expected, rtol: gemmRtol, atol: atol, "row chain stage \(index)")
+        }
+        var racing = stages
+        racing[2].b = stages[0].c
+        #expect(throws: FlowError.self) { try Tensor.gemmRowChain(racing) }
+    }
+
     /// With beta = 0 the contract says C is written, never read: NaN already in C must not leak
     /// into the result (0·NaN is NaN).
     @Test(arguments: TestDevices.all)

@@ -29,10 +29,32 @@ extension MADE {
 
     /// `act(x · Wᵀ + b)` for `x: [B, in]`, one product per row tile over the columns it reads.
     func blockedProduct(layer index: Int, _ x: Tensor, _ sorted: SortedLayer, activation: GemmActivation) throws -> Tensor {
+        let y = try Tensor.empty([x.shape[0], layout.plan.layers[index].outputs], on: x.device)
+        try Tensor.gemmGroup(rowTileSpecs(layer: index, batch: x.shape[0], activation: activation), x, sorted.weight, into: y, bias: sorted.bias)
+        return y
+    }
+
+    /// Every layer with its ReLU fused, as one chain separable by rows (`Tensor.gemmRowChain`):
+    /// each thread takes its rows of the batch through the whole network. Returns each layer's
+    /// output.
+    func blockedReluChain(_ x: Tensor, _ sorted: [SortedLayer]) throws -> [Tensor] {
+        let batch = x.shape[0]
+        let outputs = try layout.plan.layers.map { try Tensor.empty([batch, $0.outputs], on: x.device) }
+        let stages = layers.indices.map { index in
+            let activation: GemmActivation = index < layers.count - 1 ? .relu : .none
+            return (
+                specs: rowTileSpecs(layer: index, batch: batch, activation: activation), a: index == 0 ? x : outputs[index - 1],
+                b: sorted[index].weight, c: outputs[index], bias: Optional(sorted[index].bias)
+            )
+        }
+        try Tensor.gemmRowChain(stages)
+        return outputs
+    }
+
+    private func rowTileSpecs(layer index: Int, batch: Int, activation: GemmActivation) -> [GemmSpec] {
         let plan = layout.plan.layers[index]
-        let (batch, outputs, inputs) = (x.shape[0], plan.outputs, plan.inputs)
-        let y = try Tensor.empty([batch, outputs], on: x.device)
-        let specs = plan.rowTiles.map { tile in
+        let (outputs, inputs) = (plan.outputs, plan.inputs)
+        return plan.rowTiles.map { tile in
             var spec = GemmSpec(
                 m: batch, n: tile.rows.count, k: tile.reading, transposeB: true, lda: inputs, ldb: inputs, ldc: outputs,
                 activation: activation)
@@ -41,8 +63,6 @@ extension MADE {
             spec.offsetBias = tile.rows.lowerBound
             return spec
         }
-        try Tensor.gemmGroup(specs, x, sorted.weight, into: y, bias: sorted.bias)
-        return y
     }
 
     /// Accumulates `∂W = (∂yᵀ · x) ⊙ M` and `∂b = Σ_rows ∂y` into the layer's parameters, in their

@@ -81,17 +81,18 @@ public final class MADE: AutoregressiveConditioner {
         if let order = layout.inputOrder { current = try current.gather(order) }
         var inputs: [Tensor] = []
         var preActivations: [Tensor] = []
-        for index in layers.indices {
-            inputs.append(current)
-            let hidden = index < layers.count - 1
-            if hidden, activation == .relu {
-                // Fused into the product; a ReLU's output is positive exactly where its input is,
-                // so it stands in for the pre-activation in the backward.
-                current = try blockedProduct(layer: index, current, sorted[index], activation: .relu)
-                preActivations.append(current)
-            } else {
+        if activation == .relu {
+            // ReLUs fused into the products; a ReLU's output is positive exactly where its input
+            // is, so it stands in for the pre-activation in the backward.
+            let outputs = try blockedReluChain(current, sorted)
+            inputs = [current] + outputs.dropLast()
+            preActivations = Array(outputs.dropLast())
+            current = outputs[outputs.count - 1]
+        } else {
+            for index in layers.indices {
+                inputs.append(current)
                 current = try blockedProduct(layer: index, current, sorted[index], activation: .none)
-                if hidden {
+                if index < layers.count - 1 {
                     preActivations.append(current)
                     current = try current.unary(activation)
                 }

@@ -38,13 +38,21 @@ public final class MLP: Conditioner {
     }
 
     public func forward(_ input: Tensor, context: Tensor?) throws -> (output: Tensor, tape: any BijectorTape) {
-        var current = try joined(input, context)
-        var inputs: [Tensor] = []
-        for (index, layer) in layers.enumerated() {
-            inputs.append(current)
-            current = try layer.forward(current, activation: index == layers.count - 1 ? .none : .relu)
+        let x = try joined(input, context)
+        guard x.rank == 2, x.shape[1] == layers[0].inputs else {
+            throw FlowError.shapeMismatch(op: "MLP.forward", detail: "input \(x.shape), expected [B, \(layers[0].inputs)] (features and context)")
         }
-        return (current, Tape(inputs: inputs, featureCount: input.shape[1]))
+        // One chain separable by rows (`Tensor.gemmRowChain`): each thread takes its rows of the
+        // batch through every layer, with the ReLUs fused into the products.
+        let outputs = try layers.map { try Tensor.empty([x.shape[0], $0.outputs], on: x.device) }
+        let stages = layers.indices.map { index in
+            let layer = layers[index]
+            let spec = GemmSpec(
+                m: x.shape[0], n: layer.outputs, k: layer.inputs, transposeB: true, activation: index == layers.count - 1 ? .none : .relu)
+            return (specs: [spec], a: index == 0 ? x : outputs[index - 1], b: layer.weight.value, c: outputs[index], bias: Optional(layer.bias.value))
+        }
+        try Tensor.gemmRowChain(stages)
+        return (outputs[outputs.count - 1], Tape(inputs: [x] + outputs.dropLast(), featureCount: input.shape[1]))
     }
 
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor) throws -> BijectorGradients {

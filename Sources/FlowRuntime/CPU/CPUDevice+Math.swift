@@ -51,6 +51,30 @@ extension CPUDevice {
         }
     }
 
+    /// Each thread takes a block of rows through every stage: one hand-off for the whole chain
+    /// instead of one per product, and each layer's rows stay in the cache of the core that wrote
+    /// them (the caller takes the first rows, as every other op's first chunk).
+    public func gemmRowChain(rows: Int, stages: [GemmStage]) throws {
+        let op = "gemmRowChain"
+        let pointers = try stages.map { stage in
+            (a: try floats(stage.a, op), b: try floats(stage.b, op), c: try floats(stage.c, op), bias: try stage.bias.map { try floats($0, op) })
+        }
+        let work = stages.reduce(0) { total, stage in total + stage.specs.reduce(0) { $0 + $1.m * $1.n * max($1.k, 1) } }
+        let parts = max(1, min(Parallel.cores, work / GemmSplit.minimumWorkPerPart, rows / 16))
+        let size = (rows + parts - 1) / parts
+        WorkerPool.shared.run(parts) { part in
+            let block = (part * size)..<min(rows, (part + 1) * size)
+            guard !block.isEmpty else { return }
+            for (stage, pointer) in zip(stages, pointers) {
+                for spec in stage.specs where spec.n > 0 {
+                    CPUDevice.gemmBlock(
+                        spec, rows: block, columns: 0..<spec.n, a: pointer.a + spec.offsetA, b: pointer.b + spec.offsetB,
+                        c: pointer.c + spec.offsetC, bias: pointer.bias.map { $0 + spec.offsetBias })
+                }
+            }
+        }
+    }
+
     /// The product on the worker pool. OpenBLAS runs single-threaded inside our chunks (see
     /// `WorkerPool`): each chunk is a block of rows of C (or of columns when C is wide and short)
     /// of one matrix of the batch.

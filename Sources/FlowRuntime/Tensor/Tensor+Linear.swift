@@ -43,7 +43,11 @@ extension Tensor {
     /// tiles of a block-triangular product. Their blocks of `c` must not overlap (checked; the
     /// products must be unbatched and share `ldc`).
     public static func gemmGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
-        let op = "gemmGroup"
+        try checkGroup("gemmGroup", specs, a, b, c, bias)
+        try a.device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+    }
+
+    private static func checkGroup(_ op: String, _ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
         for spec in specs { try checkBlock(op, spec, a, b, c, bias) }
         let written = specs.filter { $0.m > 0 && $0.n > 0 }
         guard written.allSatisfy({ $0.batch == 1 && $0.ldc == written.first?.ldc }) else {
@@ -59,7 +63,26 @@ extension Tensor {
                     op: op, detail: "blocks of c overlap: rows \(first.rows) × columns \(first.columns) and rows \(second.rows) × columns \(second.columns)")
             }
         }
-        try a.device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+    }
+
+    /// Stages of products that are separable by rows (see `Device.gemmRowChain`): every product
+    /// reads its A untransposed with `m` equal to the chain's rows, the products of a stage write
+    /// disjoint blocks of its C, and no stage reads any stage's C as B or bias.
+    public static func gemmRowChain(_ stages: [(specs: [GemmSpec], a: Tensor, b: Tensor, c: Tensor, bias: Tensor?)]) throws {
+        let op = "gemmRowChain"
+        guard let rows = stages.first?.specs.first?.m else { return }
+        let written = stages.map { ObjectIdentifier($0.c.buffer as AnyObject) }
+        for stage in stages {
+            try checkGroup(op, stage.specs, stage.a, stage.b, stage.c, stage.bias)
+            if let bad = stage.specs.first(where: { $0.transposeA || $0.m != rows }) {
+                throw FlowError.invalidArgument(op: op, detail: "\(bad) is not separable by the chain's \(rows) rows")
+            }
+            for operand in [stage.b, stage.bias].compactMap({ $0 }) where written.contains(ObjectIdentifier(operand.buffer as AnyObject)) {
+                throw FlowError.invalidArgument(op: op, detail: "a stage reads the output of a stage as B or bias: rows would race")
+            }
+        }
+        try stages[0].a.device.gemmRowChain(
+            rows: rows, stages: stages.map { GemmStage(specs: $0.specs, a: $0.a.buffer, b: $0.b.buffer, c: $0.c.buffer, bias: $0.bias?.buffer) })
     }
 
     private static func checkBlock(_ op: String, _ spec: GemmSpec, _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
