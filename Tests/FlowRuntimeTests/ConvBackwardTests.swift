@@ -24,6 +24,10 @@ private let referenceCases: [ConvCase] = [
     ConvCase(batch: 3, inChannels: 4, outChannels: 6, height: 7, width: 17, kernelH: 5, kernelW: 5, dilation: 2, bias: true),
     ConvCase(batch: 2, inChannels: 17, outChannels: 3, height: 1, width: 33, kernelH: 1, kernelW: 1),
     ConvCase(batch: 2, inChannels: 16, outChannels: 16, height: 16, width: 16, kernelH: 3, kernelW: 3, bias: true),
+    // Fewer output than input channels on small images: computed on the output side on the CPU.
+    ConvCase(batch: 3, inChannels: 64, outChannels: 4, height: 4, width: 4, kernelH: 3, kernelW: 3, bias: true),
+    ConvCase(batch: 2, inChannels: 32, outChannels: 8, height: 2, width: 2, kernelH: 3, kernelW: 3, bias: true, masked: true),
+    ConvCase(batch: 2, inChannels: 9, outChannels: 4, height: 6, width: 5, kernelH: 3, kernelW: 5, dilation: 2, bias: true),
     ConvCase(
         batch: 3, inChannels: 5, outChannels: 7, height: 1, width: 33, kernelH: 1, kernelW: 3, dilation: 4, bias: true,
         causal: true),

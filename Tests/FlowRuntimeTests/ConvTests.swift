@@ -21,6 +21,10 @@ private let forwardCases: [ConvCase] = [
         masked: true),
     ConvCase(batch: 1, inChannels: 3, outChannels: 2, height: 6, width: 7, kernelH: 1, kernelW: 3, bias: true),
     ConvCase(batch: 2, inChannels: 16, outChannels: 33, height: 16, width: 16, kernelH: 3, kernelW: 3, bias: true),
+    // Fewer output than input channels on small images: computed on the output side on the CPU.
+    ConvCase(batch: 3, inChannels: 64, outChannels: 4, height: 4, width: 4, kernelH: 3, kernelW: 3, bias: true),
+    ConvCase(batch: 2, inChannels: 32, outChannels: 8, height: 2, width: 2, kernelH: 3, kernelW: 3, bias: true, masked: true),
+    ConvCase(batch: 2, inChannels: 9, outChannels: 4, height: 6, width: 5, kernelH: 3, kernelW: 5, dilation: 2, bias: true),
 ]
 
 private let causalCases: [ConvCase] = [

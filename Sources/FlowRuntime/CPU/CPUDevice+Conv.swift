@@ -12,6 +12,7 @@ extension CPUDevice {
         let op = "conv2d"
         let (px, pw, py) = (try floats(input, op), try floats(weight, op), try floats(output, op))
         let pb = try bias.map { try floats($0, op) }
+        if Self.convolvesOnOutputSide(g) { return try conv2dOnOutputSide(g, input: px, weight: pw, bias: pb, output: py) }
         let columns = g.batch * g.pixels
         // Keep both scratch buffers referenced until the end: a released buffer returns to the
         // pool at once and the next allocation of its size class would reuse its memory.
@@ -38,6 +39,7 @@ extension CPUDevice {
     ) throws {
         let op = "conv2dBackwardData"
         let (pdy, pw, pdx) = (try floats(gradOutput, op), try floats(weight, op), try floats(gradInput, op))
+        if Self.convolvesOnOutputSide(g) { return try conv2dBackwardDataOnOutputSide(g, gradOutput: pdy, weight: pw, gradInput: pdx) }
         let columns = g.batch * g.pixels
         let dzBuffer = try makeBuffer(bytes: g.outChannels * columns * 4)
         let dcolBuffer = try makeBuffer(bytes: g.patchSize * columns * 4)
@@ -54,6 +56,9 @@ extension CPUDevice {
     ) throws {
         let op = "conv2dBackwardWeights"
         let (px, pdy, pdw) = (try floats(input, op), try floats(gradOutput, op), try floats(gradWeight, op))
+        if Self.convolvesOnOutputSide(g) {
+            return try conv2dBackwardWeightsOnOutputSide(g, input: px, gradOutput: pdy, gradWeight: pdw, gradBias: try gradBias.map { try floats($0, op) })
+        }
         let columns = g.batch * g.pixels
         let colBuffer = try makeBuffer(bytes: g.patchSize * columns * 4)
         let dzBuffer = try makeBuffer(bytes: g.outChannels * columns * 4)
@@ -169,14 +174,6 @@ extension CPUDevice {
 
     /// NCHW `[B, O, HW]` → channel-major `[O, B·HW]`.
     private func toChannelMajor(_ g: ConvGeometry, _ nchw: UnsafePointer<Float>, _ major: UnsafeMutablePointer<Float>) {
-        let columns = g.batch * g.pixels
-        Parallel.forEachRange(g.batch * g.outChannels, grain: max(1, 4096 / max(1, g.pixels))) { range in
-            for index in range {
-                let (b, o) = (index / g.outChannels, index % g.outChannels)
-                let (target, source) = (major + o * columns + b * g.pixels, nchw + index * g.pixels)
-                // An element loop: a call per plane of 4 or 16 pixels costs more than the copy.
-                for p in 0..<g.pixels { target[p] = source[p] }
-            }
-        }
+        Self.channelMajor(batch: g.batch, channels: g.outChannels, pixels: g.pixels, nchw, major)
     }
 }
