@@ -3,7 +3,7 @@
 /// With every layer's units sorted by degree (`MADEDegreeBlocks`), row `i` of a masked weight
 /// reads only a prefix of the columns: `reading[i]` of them, non-decreasing in `i`. So the rows
 /// are cut into tiles and each tile is one product over the longest prefix in it, which skips the
-/// upper triangle (about half of W2/W3's work). The backward's `∂x = ∂y · W` runs the other way:
+/// upper triangle (almost half of W2/W3's work). The backward's `∂x = ∂y · W` runs the other way:
 /// columns `c0…` are read only by rows whose prefix passes `c0`, a suffix of the rows.
 ///
 /// Entries inside a tile but outside a row's own prefix are masked zeros, multiplied like any
@@ -30,11 +30,12 @@ struct MADEProductPlan: Sendable {
         let columnTiles: [ColumnTile]
     }
 
-    /// Tiles per layer and direction, and the fewest rows (or columns) a tile may have. Four
-    /// tiles do 5/8 of the dense work instead of the ideal half; more tiles, or tiles narrower than
-    /// 64, make products too small to run near the GEMM rate on a CPU, and then lose more than they
-    /// skip (measured on W2/W3 with `flowkit bench`: W2's 32 outputs stay one tile).
-    static let tilesPerLayer = 4
+    /// Tiles per layer and direction, and the fewest rows (or columns) a tile may have. Eight
+    /// tiles do 9/16 of the dense work instead of the ideal half. Tiles narrower than 64 make
+    /// products too small to run near the GEMM rate on a CPU and lose more than they skip, so
+    /// W2's 256 hidden units get four tiles and its 32 outputs one (measured with `flowkit bench
+    /// --workload W2|W3`; W3 was a few percent faster with 8 tiles than with 4).
+    static let tilesPerLayer = 8
     static let minimumTile = 64
 
     let layers: [Layer]
