@@ -82,9 +82,9 @@ extension MADE {
         try Tensor.gemmGroup(specs, gradOutput, x, into: sortedGrad)
         let layer = layers[index]
         try layer.weight.accumulate(
-            sortedGrad.permutedMatrix(rows: layout.rowInverse[index], columns: layout.columnInverse[index], mask: layer.mask))
+            taking: sortedGrad.permutedMatrix(rows: layout.rowInverse[index], columns: layout.columnInverse[index], mask: layer.mask))
         let gradBias = try gradOutput.featureSum().reshaped([1, outputs]).gather(layout.rowInverse[index])
-        try layer.bias.accumulate(gradBias.reshaped([outputs]))
+        try layer.bias.accumulate(taking: gradBias.reshaped([outputs]))
     }
 
     /// `∂x = ∂y · W` for `∂y: [B, out]`, one product per column tile over the rows that read it.

@@ -45,8 +45,8 @@ public final class MaskedConv: ParameterOwner {
     public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
         let grads = try Tensor.conv2dBackward(
             input: input, weight: weight.value, mask: mask, hasBias: true, gradOutput: gradOutput, dilation: dilation, padding: padding)
-        try weight.accumulate(grads.weight)
-        if let gradBias = grads.bias { try bias.accumulate(gradBias) }
+        try weight.accumulate(taking: grads.weight)
+        if let gradBias = grads.bias { try bias.accumulate(taking: gradBias) }
         return grads.input
     }
 

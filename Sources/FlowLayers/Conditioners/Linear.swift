@@ -31,8 +31,8 @@ public final class Linear: ParameterOwner {
     /// Accumulates `∂W` (masked) and `∂b`; returns `∂x`.
     public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
         let grads = try Tensor.linearBackward(input: input, weight: weight.value, mask: mask, hasBias: true, gradOutput: gradOutput)
-        try weight.accumulate(grads.weight)
-        if let gradBias = grads.bias { try bias.accumulate(gradBias) }
+        try weight.accumulate(taking: grads.weight)
+        if let gradBias = grads.bias { try bias.accumulate(taking: gradBias) }
         return grads.input
     }
 }

@@ -37,6 +37,15 @@ public final class Parameter: @unchecked Sendable {
         }
     }
 
+    /// `accumulate` for a gradient nobody else holds (a product's fresh output): the first one
+    /// becomes the accumulated gradient without a copy, which saves a pass over every weight per
+    /// step. The caller must not use `gradient`, or any tensor sharing its storage, afterwards.
+    public func accumulate(taking gradient: Tensor) throws {
+        guard grad == nil else { return try accumulate(gradient) }
+        guard gradient.shape == value.shape else { return try accumulate(gradient) }
+        grad = gradient
+    }
+
     public func zeroGrad() { grad = nil }
 
     /// Records an in-place update of `value`'s storage, so caches derived from it are rebuilt.

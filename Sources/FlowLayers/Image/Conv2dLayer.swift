@@ -34,8 +34,8 @@ public final class Conv2dLayer: ParameterOwner {
     /// Accumulates `∂W` and `∂b`; returns `∂x`.
     public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
         let grads = try Tensor.conv2dBackward(input: input, weight: weight.value, hasBias: true, gradOutput: gradOutput)
-        try weight.accumulate(grads.weight)
-        if let gradBias = grads.bias { try bias.accumulate(gradBias) }
+        try weight.accumulate(taking: grads.weight)
+        if let gradBias = grads.bias { try bias.accumulate(taking: gradBias) }
         return grads.input
     }
 }
