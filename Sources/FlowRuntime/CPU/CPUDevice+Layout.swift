@@ -62,7 +62,12 @@ extension CPUDevice {
                 let target = py + i * columns
                 if let pm {
                     let keep = pm + i * columns
-                    for j in 0..<columns { target[j] = keep[j] != 0 ? source[Int(columnIndex[j])] : 0 }
+                    // The load is unconditional (every index is in range) so the select compiles
+                    // to a blend instead of a branch per element; a dropped value never reaches y.
+                    for j in 0..<columns {
+                        let value = source[Int(columnIndex[j])]
+                        target[j] = keep[j] != 0 ? value : 0
+                    }
                 } else {
                     for j in 0..<columns { target[j] = source[Int(columnIndex[j])] }
                 }
