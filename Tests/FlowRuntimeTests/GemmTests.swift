@@ -12,6 +12,8 @@ private let gemmRtol = 1e-6
 private let gemmShapes: [[Int]] = [
     [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 17, 33], [17, 33, 7], [33, 65, 31], [64, 63, 65], [257, 3, 17],
     [5, 257, 33], [31, 17, 257], [100, 45, 129], [130, 129, 65],
+    // k far longer than m and n: a weight gradient, which the CPU cuts along k.
+    [37, 29, 1001],
     // k = 0: an empty sum, so the product is all zeros.
     [3, 5, 0],
 ]
@@ -134,6 +136,23 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         // A block that does not fit its tensor is refused, naming the operand.
         let small = try Tensor.zeros([10], on: d.device)
         #expect(throws: FlowError.self) { try Tensor.gemm(GemmSpec(m: 3, n: 3, k: 3, ldc: 5), small, small, into: small) }
+    }
+
+    /// A weight gradient `Aᵀ·B` with a long inner dimension (the CPU cuts it along k and adds the
+    /// partial products in a fixed order), inside larger matrices, with α and β·C.
+    @Test(arguments: TestDevices.all)
+    func weightGradientWithLongInnerDimension(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 17)
+        for (k, beta) in [(1001, Float(0)), (999, Float(0.5))] {
+            var spec = GemmSpec(m: 37, n: 29, k: k, transposeA: true, alpha: 0.75, beta: beta, lda: 40, ldb: 33, ldc: 31)
+            (spec.offsetA, spec.offsetB, spec.offsetC) = (3, 5, 7)
+            let (a, b, c) = (rng.floats(spec.requiredA), rng.floats(spec.requiredB), rng.floats(spec.requiredC + 2))
+            let cTensor = try d.tensor(c, [c.count])
+            try Tensor.gemm(spec, d.tensor(a, [a.count]), d.tensor(b, [b.count]), into: cTensor)
+            try expectClose(
+                cTensor, Reference.gemm(spec, a: a, b: b, c: c, bias: nil), rtol: gemmRtol,
+                atol: gemmAtol(spec, a: a, b: b, c: c, bias: nil), "weight gradient k \(k) beta \(beta)")
+        }
     }
 
     /// A group of products writing disjoint blocks of one C (the tiles of a block-triangular
