@@ -20,7 +20,8 @@ public final class MADE: AutoregressiveConditioner {
     public let maskNonzeros: [Int]
     /// The degree order the products run in (see `MADE+BlockedProducts`).
     let layout: MADESortedLayout
-    /// The weights in that order and the parameter versions they were built from.
+    /// The weights in that order and the parameter versions they were built from. Like a
+    /// training loop's tapes, this makes a MADE a thing one caller uses at a time.
     var sortedCache: SortedCache?
 
     struct SortedCache {
