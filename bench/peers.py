@@ -18,13 +18,25 @@ VENV = os.path.join(HERE, ".venv")
 
 
 def ensure_venv():
-    """Re-runs this script inside bench/.venv, creating it and installing requirements first."""
+    """Re-runs this script inside bench/.venv, creating it and installing requirements first.
+
+    The installed requirements are recorded in the venv, so an interrupted install, or a
+    requirements.txt changed since, installs again instead of running with missing packages.
+    """
     if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
         return
     python = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([python, "-m", "pip", "install", "-q", "-r", os.path.join(HERE, "requirements.txt")])
+    requirements = os.path.join(HERE, "requirements.txt")
+    stamp = os.path.join(VENV, "requirements.installed")
+    with open(requirements) as f:
+        wanted = f.read()
+    installed = open(stamp).read() if os.path.exists(stamp) else None
+    if installed != wanted:
+        if not os.path.exists(python):
+            subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", "-r", requirements])
+        with open(stamp, "w") as f:
+            f.write(wanted)
     os.execv(python, [python] + sys.argv)
 
 
