@@ -347,6 +347,11 @@ def main():
         return torch_worker(args.torch_worker)
     if args.cross_check:
         return print(cross_check(args.cross_check, args.flowkit, args.device))
+    if not os.access(args.flowkit, os.X_OK):
+        sys.exit(f"peers.py: no flowkit binary at {os.path.normpath(args.flowkit)}: run `swift build -c release` first, or pass --flowkit")
+    unknown = [w for w in args.workloads.split(",") if w not in ("W1", "W2", "W3", "W4")]
+    if unknown:
+        sys.exit(f"peers.py: unknown workload {', '.join(unknown)} in --workloads (known: W1, W2, W3, W4)")
     env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2")
     rows = []
     for workload in args.workloads.split(","):
