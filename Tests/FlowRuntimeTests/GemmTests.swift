@@ -198,7 +198,7 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
     func gemmRowChainMatchesReference(_ d: TestDevice) throws {
         var rng = SeededRandom(seed: 16)
         let (rows, sizes) = (83, [5, 70, 40, 3])
-        var stages: [(specs: [GemmSpec], a: Tensor, b: Tensor, c: Tensor, bias: Tensor?)] = []
+        var stages: [Tensor.ChainStage] = []
         var input = try d.tensor(rng.floats(rows * sizes[0]), [rows, sizes[0]])
         for layer in 0..<3 {
             let (inputs, outputs) = (sizes[layer], sizes[layer + 1])
@@ -214,7 +214,7 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
             }
             let output = try Tensor.empty([rows, outputs], on: d.device)
             let weight = try d.tensor(rng.floats(outputs * inputs), [outputs, inputs])
-            stages.append((specs, input, weight, output, try d.tensor(rng.floats(outputs), [outputs])))
+            stages.append(Tensor.ChainStage(specs: specs, a: input, b: weight, c: output, bias: try d.tensor(rng.floats(outputs), [outputs])))
             input = output
         }
         try Tensor.gemmRowChain(stages)
@@ -232,6 +232,55 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         var racing = stages
         racing[2].b = stages[0].c
         #expect(throws: FlowError.self) { try Tensor.gemmRowChain(racing) }
+    }
+
+    /// A backward-like chain: each stage's product gated by ReLU's backward (`c = gate > 0 ? c : 0`,
+    /// NaN in the gate closes it), the middle one in two column tiles, against the reference.
+    /// A gate with a bias, or on a stage that leaves part of c unwritten, is refused.
+    @Test(arguments: TestDevices.all)
+    func gemmRowChainGates(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 18)
+        let (rows, sizes) = (77, [6, 50, 33, 4])
+        var stages: [Tensor.ChainStage] = []
+        var input = try d.tensor(rng.floats(rows * sizes[3]), [rows, sizes[3]])
+        for layer in (0..<3).reversed() {
+            // ∂x = ∂y · W for W: [outputs, inputs], gated by the layer input's ReLU output.
+            let (inputs, outputs) = (sizes[layer], sizes[layer + 1])
+            let full = GemmSpec(m: rows, n: inputs, k: outputs)
+            var specs = [full]
+            if layer == 1 {
+                var (first, second) = (full, full)
+                first.n = 20
+                (second.n, second.offsetB, second.offsetC) = (inputs - 20, 20, 20)
+                specs = [first, second]
+            }
+            var gateValues = rng.floats(rows * inputs)
+            gateValues[3] = .nan
+            let gate = layer > 0 ? try d.tensor(gateValues, [rows, inputs]) : nil
+            let output = try Tensor.empty([rows, inputs], on: d.device)
+            stages.append(Tensor.ChainStage(specs: specs, a: input, b: try d.tensor(rng.floats(outputs * inputs), [outputs, inputs]), c: output, gate: gate))
+            input = output
+        }
+        try Tensor.gemmRowChain(stages)
+        for (index, stage) in stages.enumerated() {
+            let (a, b) = (try stage.a.toArray().map(Double.init), try stage.b.toArray().map(Double.init))
+            var expected = [Double](repeating: 0, count: stage.c.count)
+            var atol = expected
+            for spec in stage.specs {
+                atol = zip(atol, gemmAtol(spec, a: a, b: b, c: expected, bias: nil)).map { max($0, $1) }
+                expected = Reference.gemm(spec, a: a, b: b, c: expected, bias: nil)
+            }
+            if let gate = try stage.gate?.toArray() {
+                expected = zip(expected, gate).map { $1 > 0 ? $0 : 0 }
+            }
+            try expectClose(stage.c, expected, rtol: gemmRtol, atol: atol, "gated chain stage \(index)")
+        }
+        var withBias = stages
+        withBias[0].bias = try Tensor.zeros([sizes[2]], on: d.device)
+        #expect(throws: FlowError.self) { try Tensor.gemmRowChain(withBias) }
+        var partial = stages
+        partial[1].specs.removeLast()
+        #expect(throws: FlowError.self) { try Tensor.gemmRowChain(partial) }
     }
 
     /// With beta = 0 the contract says C is written, never read: NaN already in C must not leak

@@ -42,10 +42,9 @@ extension MADE {
         let outputs = try layout.plan.layers.map { try Tensor.empty([batch, $0.outputs], on: x.device) }
         let stages = layers.indices.map { index in
             let activation: GemmActivation = index < layers.count - 1 ? .relu : .none
-            return (
+            return Tensor.ChainStage(
                 specs: rowTileSpecs(layer: index, batch: batch, activation: activation), a: index == 0 ? x : outputs[index - 1],
-                b: sorted[index].weight, c: outputs[index], bias: Optional(sorted[index].bias)
-            )
+                b: sorted[index].weight, c: outputs[index], bias: sorted[index].bias)
         }
         try Tensor.gemmRowChain(stages)
         return outputs

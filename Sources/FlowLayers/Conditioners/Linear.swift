@@ -28,6 +28,20 @@ public final class Linear: ParameterOwner {
         try x.linear(weight: weight.value, bias: bias.value, mask: mask, activation: activation)
     }
 
+    /// Accumulates `∂W = (∂yᵀ · x) ⊙ M` and `∂b = Σ_rows ∂y`, for callers that compute `∂x`
+    /// themselves (the MLP's backward chain).
+    public func accumulateParameterGradients(input: Tensor, gradOutput: Tensor) throws {
+        var gradWeight = try gradOutput.matmul(input, transposeSelf: true)
+        if let mask { gradWeight = try gradWeight.applying(.multiply, mask) }
+        try weight.accumulate(taking: gradWeight)
+        try bias.accumulate(taking: gradOutput.featureSum())
+    }
+
+    /// The weight the products use: `W ⊙ M`, or `W` without a mask.
+    public var effectiveWeight: Tensor {
+        get throws { try mask.map { try weight.value.applying(.multiply, $0) } ?? weight.value }
+    }
+
     /// Accumulates `∂W` (masked) and `∂b`; returns `∂x`.
     public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
         let grads = try Tensor.linearBackward(input: input, weight: weight.value, mask: mask, hasBias: true, gradOutput: gradOutput)

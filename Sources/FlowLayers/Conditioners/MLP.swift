@@ -49,7 +49,7 @@ public final class MLP: Conditioner {
             let layer = layers[index]
             let spec = GemmSpec(
                 m: x.shape[0], n: layer.outputs, k: layer.inputs, transposeB: true, activation: index == layers.count - 1 ? .none : .relu)
-            return (specs: [spec], a: index == 0 ? x : outputs[index - 1], b: layer.weight.value, c: outputs[index], bias: Optional(layer.bias.value))
+            return Tensor.ChainStage(specs: [spec], a: index == 0 ? x : outputs[index - 1], b: layer.weight.value, c: outputs[index], bias: layer.bias.value)
         }
         try Tensor.gemmRowChain(stages)
         return (outputs[outputs.count - 1], Tape(inputs: [x] + outputs.dropLast(), featureCount: input.shape[1]))
@@ -59,13 +59,24 @@ public final class MLP: Conditioner {
         guard let tape = tape as? Tape else {
             throw FlowError.invalidArgument(op: "MLP.backward", detail: "tape is not from an MLP")
         }
+        // Every layer's ∂x as one chain separable by rows, each hidden ReLU's backward fused as a
+        // gate (its output, positive exactly where its input is); then the parameter gradients.
+        let batch = gradOutput.shape[0]
+        var gradOutputs = [Tensor](repeating: gradOutput, count: layers.count)
+        var stages: [Tensor.ChainStage] = []
         var grad = gradOutput
         for index in layers.indices.reversed() {
-            if index < layers.count - 1 {
-                let y = tape.inputs[index + 1]
-                grad = try Tensor.unaryBackward(.relu, input: y, output: y, gradOutput: grad)
-            }
-            grad = try layers[index].backward(input: tape.inputs[index], gradOutput: grad)
+            let layer = layers[index]
+            let flowing = try Tensor.empty([batch, layer.inputs], on: gradOutput.device)
+            stages.append(
+                Tensor.ChainStage(
+                    specs: [GemmSpec(m: batch, n: layer.inputs, k: layer.outputs)], a: gradOutputs[index], b: try layer.effectiveWeight,
+                    c: flowing, gate: index > 0 ? tape.inputs[index] : nil))
+            if index > 0 { gradOutputs[index - 1] = flowing } else { grad = flowing }
+        }
+        try Tensor.gemmRowChain(stages)
+        for (index, layer) in layers.enumerated() {
+            try layer.accumulateParameterGradients(input: tape.inputs[index], gradOutput: gradOutputs[index])
         }
         guard contextFeatures > 0 else { return BijectorGradients(input: grad, context: nil) }
         let parts = try grad.split([tape.featureCount, contextFeatures])

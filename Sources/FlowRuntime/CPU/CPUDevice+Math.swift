@@ -57,7 +57,8 @@ extension CPUDevice {
     public func gemmRowChain(rows: Int, stages: [GemmStage]) throws {
         let op = "gemmRowChain"
         let pointers = try stages.map { stage in
-            (a: try floats(stage.a, op), b: try floats(stage.b, op), c: try floats(stage.c, op), bias: try stage.bias.map { try floats($0, op) })
+            (a: try floats(stage.a, op), b: try floats(stage.b, op), c: try floats(stage.c, op), bias: try stage.bias.map { try floats($0, op) },
+             gate: try stage.gate.map { try floats($0, op) })
         }
         let work = stages.reduce(0) { total, stage in total + stage.specs.reduce(0) { $0 + $1.m * $1.n * max($1.k, 1) } }
         let parts = max(1, min(Parallel.cores, work / GemmSplit.minimumWorkPerPart, rows / 16))
@@ -70,6 +71,12 @@ extension CPUDevice {
                     CPUDevice.gemmBlock(
                         spec, rows: block, columns: 0..<spec.n, a: pointer.a + spec.offsetA, b: pointer.b + spec.offsetB,
                         c: pointer.c + spec.offsetC, bias: pointer.bias.map { $0 + spec.offsetBias })
+                    guard let gate = pointer.gate else { continue }
+                    // ReLU's backward on the block just written, while it is in cache.
+                    for row in block {
+                        let at = spec.offsetC + row * spec.ldc
+                        CPUKernels.reluBackward(gate + at, pointer.c + at, pointer.c + at, spec.n)
+                    }
                 }
             }
         }

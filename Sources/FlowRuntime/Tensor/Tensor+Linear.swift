@@ -65,10 +65,26 @@ extension Tensor {
         }
     }
 
+    /// One stage of `gemmRowChain`: products of `a` and `b` into blocks of `c` (plus `bias`), then,
+    /// with a `gate`, ReLU's backward `c = gate > 0 ? c : 0` (the gate shaped like `c`).
+    public struct ChainStage {
+        public var specs: [GemmSpec]
+        public var a: Tensor
+        public var b: Tensor
+        public var c: Tensor
+        public var bias: Tensor?
+        public var gate: Tensor?
+
+        public init(specs: [GemmSpec], a: Tensor, b: Tensor, c: Tensor, bias: Tensor? = nil, gate: Tensor? = nil) {
+            (self.specs, self.a, self.b, self.c, self.bias, self.gate) = (specs, a, b, c, bias, gate)
+        }
+    }
+
     /// Stages of products that are separable by rows (see `Device.gemmRowChain`): every product
     /// reads its A untransposed with `m` equal to the chain's rows, the products of a stage write
-    /// disjoint blocks of its C, and no stage reads any stage's C as B or bias.
-    public static func gemmRowChain(_ stages: [(specs: [GemmSpec], a: Tensor, b: Tensor, c: Tensor, bias: Tensor?)]) throws {
+    /// disjoint blocks of its C, and no stage reads any stage's C as B, bias or gate. A gated
+    /// stage has no bias or activation, and its products write all of C.
+    public static func gemmRowChain(_ stages: [ChainStage]) throws {
         let op = "gemmRowChain"
         guard let rows = stages.first?.specs.first?.m else { return }
         let written = stages.map { ObjectIdentifier($0.c.buffer as AnyObject) }
@@ -77,12 +93,23 @@ extension Tensor {
             if let bad = stage.specs.first(where: { $0.transposeA || $0.m != rows }) {
                 throw FlowError.invalidArgument(op: op, detail: "\(bad) is not separable by the chain's \(rows) rows")
             }
-            for operand in [stage.b, stage.bias].compactMap({ $0 }) where written.contains(ObjectIdentifier(operand.buffer as AnyObject)) {
-                throw FlowError.invalidArgument(op: op, detail: "a stage reads the output of a stage as B or bias: rows would race")
+            for operand in [stage.b, stage.bias, stage.gate].compactMap({ $0 }) where written.contains(ObjectIdentifier(operand.buffer as AnyObject)) {
+                throw FlowError.invalidArgument(op: op, detail: "a stage reads the output of a stage as B, bias or gate: rows would race")
+            }
+            if let gate = stage.gate {
+                try Validate.sameDevice(op, stage.c, gate)
+                try Validate.shape(op, "gate", gate, stage.c.shape)
+                let covered = stage.specs.reduce(0) { $0 + $1.m * $1.n }
+                guard stage.bias == nil, stage.specs.allSatisfy({ $0.activation == .none }), covered == stage.c.count else {
+                    throw FlowError.invalidArgument(op: op, detail: "a gated stage must write all of c, with no bias or activation")
+                }
             }
         }
         try stages[0].a.device.gemmRowChain(
-            rows: rows, stages: stages.map { GemmStage(specs: $0.specs, a: $0.a.buffer, b: $0.b.buffer, c: $0.c.buffer, bias: $0.bias?.buffer) })
+            rows: rows,
+            stages: stages.map {
+                GemmStage(specs: $0.specs, a: $0.a.buffer, b: $0.b.buffer, c: $0.c.buffer, bias: $0.bias?.buffer, gate: $0.gate?.buffer, count: $0.c.count)
+            })
     }
 
     private static func checkBlock(_ op: String, _ spec: GemmSpec, _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
