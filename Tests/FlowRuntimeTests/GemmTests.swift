@@ -22,6 +22,29 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
     Tolerance.accumulated(terms: spec.k + 2, magnitude: Reference.gemmMagnitude(spec, a: a, b: b, c: c, bias: bias))
 }
 
+/// A group of products applied in turn to `c` through the reference, and each entry's tolerance:
+/// that of the product that writes it (the others leave it as it is).
+private func referenceGroup(_ specs: [GemmSpec], a: [Double], b: [Double], c: [Double], bias: [Double]?) -> (expected: [Double], atol: [Double]) {
+    var (expected, atol) = (c, [Double](repeating: 0, count: c.count))
+    for spec in specs {
+        atol = zip(atol, gemmAtol(spec, a: a, b: b, c: expected, bias: bias)).map { max($0, $1) }
+        expected = Reference.gemm(spec, a: a, b: b, c: expected, bias: bias)
+    }
+    return (expected, atol)
+}
+
+/// Every stage of a row chain against the reference fed with the stage's actual input (so each
+/// stage's own rounding is what the tolerance bounds), its gate applied as ReLU's backward.
+private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: String) throws {
+    for (index, stage) in stages.enumerated() {
+        let (a, b) = (try stage.a.toArray().map(Double.init), try stage.b.toArray().map(Double.init))
+        let zeros = [Double](repeating: 0, count: stage.c.count)
+        var (expected, atol) = referenceGroup(stage.specs, a: a, b: b, c: zeros, bias: try stage.bias?.toArray().map(Double.init))
+        if let gate = try stage.gate?.toArray() { expected = zip(expected, gate).map { $1 > 0 ? $0 : 0 } }
+        try expectClose(stage.c, expected, rtol: gemmRtol, atol: atol, "\(what) stage \(index)")
+    }
+}
+
 @Suite struct GemmTests {
     @Test(arguments: TestDevices.all, gemmShapes)
     func matmulAllTransposes(_ d: TestDevice, shape: [Int]) throws {
@@ -164,8 +187,6 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
         let (rows, inputs, outputs) = (37, 45, 70)
         let (x, w, bias) = (rng.floats(rows * inputs), rng.floats(outputs * inputs), rng.floats(outputs))
         let c = rng.floats(rows * outputs)
-        var expected = c
-        var atol = [Double](repeating: 0, count: c.count)
         // Uneven column tiles of C = X · Wᵀ, each reading a different prefix of the inputs (0 included).
         let tiles: [(columns: Range<Int>, reading: Int)] = [(0..<9, 0), (9..<30, 13), (30..<31, 44), (31..<70, 45)]
         let specs = tiles.map { tile in
@@ -175,11 +196,9 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
             spec.offsetB = tile.columns.lowerBound * inputs
             spec.offsetC = tile.columns.lowerBound
             spec.offsetBias = tile.columns.lowerBound
-            // Each entry gets the tolerance of the product that writes it (others leave it as is).
-            atol = zip(atol, gemmAtol(spec, a: x, b: w, c: expected, bias: bias)).map { max($0, $1) }
-            expected = Reference.gemm(spec, a: x, b: w, c: expected, bias: bias)
             return spec
         }
+        let (expected, atol) = referenceGroup(specs, a: x, b: w, c: c, bias: bias)
         let cTensor = try d.tensor(c, [rows, outputs])
         try Tensor.gemmGroup(specs, d.tensor(x, [rows, inputs]), d.tensor(w, [outputs, inputs]), into: cTensor, bias: d.tensor(bias, [outputs]))
         try expectClose(cTensor, expected, rtol: gemmRtol, atol: atol, "gemm group")
@@ -191,8 +210,8 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
     }
 
     /// A chain separable by rows (an MLP on a batch, its middle layer in two tiles that read
-    /// different prefixes), each stage against the reference fed with the stage's actual input,
-    /// on a row count that splits unevenly. A stage that reads another stage's output as B is
+    /// different prefixes), each stage against the reference, on a row count that splits
+    /// unevenly. A stage that reads another stage's output as B is
     /// refused.
     @Test(arguments: TestDevices.all)
     func gemmRowChainMatchesReference(_ d: TestDevice) throws {
@@ -218,17 +237,7 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
             input = output
         }
         try Tensor.gemmRowChain(stages)
-        for (index, stage) in stages.enumerated() {
-            let (a, b) = (try stage.a.toArray().map(Double.init), try stage.b.toArray().map(Double.init))
-            let bias = try #require(stage.bias).toArray().map(Double.init)
-            var expected = [Double](repeating: 0, count: stage.c.count)
-            var atol = expected
-            for spec in stage.specs {
-                atol = zip(atol, gemmAtol(spec, a: a, b: b, c: expected, bias: bias)).map { max($0, $1) }
-                expected = Reference.gemm(spec, a: a, b: b, c: expected, bias: bias)
-            }
-            try expectClose(stage.c, expected, rtol: gemmRtol, atol: atol, "row chain stage \(index)")
-        }
+        try expectChainMatchesReference(stages, "row chain")
         var racing = stages
         racing[2].b = stages[0].c
         #expect(throws: FlowError.self) { try Tensor.gemmRowChain(racing) }
@@ -262,19 +271,7 @@ private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], b
             input = output
         }
         try Tensor.gemmRowChain(stages)
-        for (index, stage) in stages.enumerated() {
-            let (a, b) = (try stage.a.toArray().map(Double.init), try stage.b.toArray().map(Double.init))
-            var expected = [Double](repeating: 0, count: stage.c.count)
-            var atol = expected
-            for spec in stage.specs {
-                atol = zip(atol, gemmAtol(spec, a: a, b: b, c: expected, bias: nil)).map { max($0, $1) }
-                expected = Reference.gemm(spec, a: a, b: b, c: expected, bias: nil)
-            }
-            if let gate = try stage.gate?.toArray() {
-                expected = zip(expected, gate).map { $1 > 0 ? $0 : 0 }
-            }
-            try expectClose(stage.c, expected, rtol: gemmRtol, atol: atol, "gated chain stage \(index)")
-        }
+        try expectChainMatchesReference(stages, "gated chain")
         var withBias = stages
         withBias[0].bias = try Tensor.zeros([sizes[2]], on: d.device)
         #expect(throws: FlowError.self) { try Tensor.gemmRowChain(withBias) }

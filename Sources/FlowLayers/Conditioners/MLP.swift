@@ -45,11 +45,11 @@ public final class MLP: Conditioner {
         // One chain separable by rows (`Tensor.gemmRowChain`): each thread takes its rows of the
         // batch through every layer, with the ReLUs fused into the products.
         let outputs = try layers.map { try Tensor.empty([x.shape[0], $0.outputs], on: x.device) }
-        let stages = layers.indices.map { index in
+        let stages = try layers.indices.map { index in
             let layer = layers[index]
             let spec = GemmSpec(
                 m: x.shape[0], n: layer.outputs, k: layer.inputs, transposeB: true, activation: index == layers.count - 1 ? .none : .relu)
-            return Tensor.ChainStage(specs: [spec], a: index == 0 ? x : outputs[index - 1], b: layer.weight.value, c: outputs[index], bias: layer.bias.value)
+            return Tensor.ChainStage(specs: [spec], a: index == 0 ? x : outputs[index - 1], b: try layer.effectiveWeight, c: outputs[index], bias: layer.bias.value)
         }
         try Tensor.gemmRowChain(stages)
         return (outputs[outputs.count - 1], Tape(inputs: [x] + outputs.dropLast(), featureCount: input.shape[1]))
