@@ -12,7 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries from Debian: the OpenCL ICD loader and OpenBLAS.
+        // C libraries from Debian: the OpenCL ICD loader, OpenBLAS and zlib.
         .systemLibrary(
             name: "COpenCL",
             path: "Sources/COpenCL",
@@ -22,6 +22,11 @@ let package = Package(
             name: "CBLAS",
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // The OpenCL C sources, embedded into the binary at build time.
         .target(
@@ -50,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "FlowTraining",
-            dependencies: ["FlowLayers", "FlowRuntime"],
+            dependencies: ["FlowLayers", "FlowRuntime", "CZlib"],
             exclude: ["Data/Digits/README.md"]
         ),
         .target(

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""flowkit vs plain PyTorch on the standard workloads W1-W4 (shared/workloads.md), in one run.
+"""flowkit vs plain PyTorch on the standard workloads W1-W4 (bench/WORKLOADS.md), in one run.
 
     python3 bench/peers.py [--workloads W1,W2,W3,W4] [--rounds 2] [--flowkit .build/release/flowkit]
 

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure training, log-density and sampling throughput on the standard workloads, or the kernels.",
         discussion: """
             With --workload W1|W2|W3|W4 (or realnvp-2d, maf-d16, maf-d64, glow-digits8): the protocol \
-            of shared/workloads.md on one device, printed as one JSON line (samples/s: median and \
+            of bench/WORKLOADS.md on one device, printed as one JSON line (samples/s: median and \
             min–max of three repeats; peak resident memory). Without it: GFLOP/s of the matrix \
             product at 1024×1024×1024 and 512×256×256 (M×N×K) and of the 3×3 'same' convolution of \
             a [64, 64, 16, 16] input to 64 channels, on each selected device (the median of \
@@ -22,21 +22,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Device (cpu, opencl, opencl:N); for the kernels also 'all'. Default: all for kernels, $FLOWKIT_DEVICE or cpu for workloads.")
     var device: String?
 
-    @Option(name: .long, help: "Timed calls per repeat for workloads (default: the protocol's clamp(time budget / call)).")
+    @Option(name: .long, parsing: .unconditional, help: "Timed calls per repeat for workloads (default: the protocol's clamp(time budget / call)).")
     var steps: Int?
 
     @Option(name: .long, help: "Workloads: also write the weights, one batch and its log-densities to DIR/<W>.safetensors (for bench/peers.py's cross-check).")
     var export: String?
 
-    @Option(name: .long, help: "Timed runs per figure (the median is reported).")
+    @Option(name: .long, parsing: .unconditional, help: "Timed runs per figure (the median is reported).")
     var repeats = 7
 
     @Flag(name: .long, help: "Print one JSON object per line instead of a table.")
     var json = false
 
     func validate() throws {
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        try ArgumentChecks.count(repeats, "--repeats", in: 1...10_000)
+        if let steps { try ArgumentChecks.count(steps, "--steps", in: 1...1_000_000) }
         if let workload, Workload(name: workload) == nil {
             throw ValidationError("unknown workload '\(workload)'; expected W1, W2, W3, W4 or realnvp-2d, maf-d16, maf-d64, glow-digits8")
         }

@@ -27,7 +27,7 @@ struct DevicesCommand: ParsableCommand {
             print("                   vendor \(device.vendor), driver \(device.driver), \(memory), \(device.computeUnits) compute units")
         }
         if !DeviceRegistry.hasOpenCL {
-            FileHandle.standardError.write(Data("note: no OpenCL device found; install an OpenCL driver (e.g. `apt-get install pocl-opencl-icd ocl-icd-libopencl1`) to use --device opencl\n".utf8))
+            FileHandle.standardError.write(Data("note: no OpenCL device: \(DeviceRegistry.openCLMissingHint)\n".utf8))
         }
     }
 }

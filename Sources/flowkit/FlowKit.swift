@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowTraining
 import Foundation
 
 @main
@@ -8,13 +9,25 @@ struct FlowKit: ParsableCommand {
         abstract: "Normalizing-flow training on CPUs and OpenCL devices.",
         subcommands: [TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, BenchCommand.self])
 
+    /// Foundation's errors in words (ours and the argument parser's already are).
+    static func readable(_ error: any Error) -> any Error {
+        guard error is DecodingError || error is CocoaError || type(of: error) is NSError.Type else { return error }
+        return Failure(description: ErrorText.describe(error))
+    }
+
+    /// A run-time failure, printed as `Error: <description>` (without the usage text a
+    /// ValidationError would add).
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     static func main() {
         BLASRelaunch.relaunchIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            exit(withError: Self.readable(error))
         }
     }
 }

@@ -7,9 +7,14 @@ struct LogProbCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logprob",
         abstract: "Write the log-density (nats) of every example of a data file, one per line.",
-        discussion: "Values use round-trip formatting: the shortest text that parses back to the same Float. The file is written only once every example has been computed.")
+        discussion: """
+            Values use round-trip formatting: the shortest text that parses back to the same Float. \
+            A log-density that is not finite is written as -inf (zero density), inf or nan, which \
+            NumPy, pandas and Python's float() read back; their count is reported on standard \
+            error. The file is written only once every example has been computed.
+            """)
 
-    @Option(name: .long, help: "The run directory of a trained model.")
+    @Option(name: .long, parsing: .unconditional, help: "The run directory of a trained model.")
     var runDir: String
 
     @Option(name: .long, help: "Data file in the training data's format.")
@@ -20,13 +25,17 @@ struct LogProbCommand: ParsableCommand {
 
     @OptionGroup var device: DeviceOption
 
+    func validate() throws { try ArgumentChecks.runDirectory(runDir) }
+
     func run() throws {
         let target = try device.resolve()
         let model = try TrainedModel.load(run: RunDirectory(runDir), device: target, warn: printError)
         let examples = try model.readData(data)
         let logProb = try Evaluator.logProbabilities(model.flow, data: examples, batchSize: 1024, seed: model.config.train.seed, on: target)
         // Swift prints a Float as the shortest decimal that reads back to the same value.
-        let text = "logprob\n" + logProb.map { "\($0)" }.joined(separator: "\n") + "\n"
+        let text = "logprob\n" + logProb.map { $0.isFinite ? "\($0)" : MetricRecord.name(Double($0)) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
+        let nonFinite = logProb.count { !$0.isFinite }
+        if nonFinite > 0 { printError("warning: \(nonFinite) of \(logProb.count) log-densities are not finite (written as -inf, inf or nan)") }
     }
 }

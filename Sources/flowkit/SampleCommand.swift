@@ -8,28 +8,32 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Draw samples from a trained model into a CSV, NPY or (for images) PNG file.",
-        discussion: "Image samples are quantized to the data's integer levels; a PNG holds them as a grid (grey levels scaled to 0…255).")
+        discussion: "Image samples are quantized to the data's integer levels; a PNG holds them as a grid, each image enlarged to at least 32 pixels a side (grey, or RGB for 3-channel images; levels scaled to 0…255).")
 
-    @Option(name: .long, help: "The run directory of a trained model.")
+    @Option(name: .long, parsing: .unconditional, help: "The run directory of a trained model.")
     var runDir: String
 
-    @Option(name: .short, help: "Number of samples.")
+    // .unconditional: `-n -1` is the value -1 (a range error), not a missing value.
+    @Option(name: .short, parsing: .unconditional, help: "Number of samples.")
     var n: Int
 
     @Option(name: .long, help: "Output file: .csv, .npy, or .png (images only).")
     var out: String
 
-    @Option(name: .long, help: "Random seed of the samples.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed of the samples.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Scale of the base distribution's noise (1 = the model; < 1 gives smoother, more typical samples).")
+    @Option(name: .long, parsing: .unconditional, help: "Scale of the base distribution's noise (1 = the model; < 1 gives smoother, more typical samples).")
     var temperature: Float = 1
 
     @OptionGroup var device: DeviceOption
 
     func validate() throws {
-        guard n >= 1 else { throw ValidationError("-n must be at least 1") }
-        guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be positive") }
+        try ArgumentChecks.runDirectory(runDir)
+        try ArgumentChecks.count(n, "-n", in: ConfigLimits.samples)
+        guard temperature > 0, temperature <= 100, temperature.isFinite else {
+            throw ValidationError("--temperature must be in (0, 100], got \(temperature)")
+        }
         guard [".csv", ".npy", ".png"].contains(where: out.lowercased().hasSuffix) else {
             throw ValidationError("--out must end in .csv, .npy or .png, got \(out)")
         }
@@ -51,32 +55,11 @@ struct SampleCommand: ParsableCommand {
             try AtomicFile.write(NPYFile.encode(shape: shape, values: values), to: url)
         case "png":
             guard model.data.isImage, shape.count == 4 else { throw ValidationError("PNG output is for image models; use .csv or .npy") }
-            try AtomicFile.write(grid(values, shape: shape, levels: model.data.levels ?? 256), to: url)
+            try AtomicFile.write(ImageGrid.render(values, shape: shape, levels: model.data.levels ?? 256).encoded(), to: url)
         default:
             let width = values.count / n
             let rows = (0..<n).map { row in values[(row * width)..<((row + 1) * width)].map { "\($0)" }.joined(separator: ",") }
             try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: url)
         }
-    }
-
-    /// Samples tiled into one greyscale image, channels averaged, one pixel of spacing.
-    private func grid(_ values: [Float], shape: [Int], levels: Int) -> Data {
-        let (count, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let columns = Int(Double(count).squareRoot().rounded(.up))
-        let rows = (count + columns - 1) / columns
-        let (imageWidth, imageHeight) = (columns * (width + 1) - 1, rows * (height + 1) - 1)
-        var pixels = [UInt8](repeating: 255, count: imageWidth * imageHeight)
-        for index in 0..<count {
-            let (top, left) = (index / columns * (height + 1), index % columns * (width + 1))
-            for y in 0..<height {
-                for x in 0..<width {
-                    var sum: Float = 0
-                    for c in 0..<channels { sum += values[((index * channels + c) * height + y) * width + x] }
-                    let level = sum / Float(channels) / Float(max(1, levels - 1))
-                    pixels[(top + y) * imageWidth + left + x] = UInt8(max(0, min(255, (level * 255).rounded())))
-                }
-            }
-        }
-        return PNGImage.encodeGrey(width: imageWidth, height: imageHeight, pixels: pixels)
     }
 }

@@ -17,22 +17,27 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "A JSON config (keys documented in the README). Omit for the embedded default.")
     var config: String?
 
-    @Option(name: .long, help: "The run directory (created if needed).")
+    @Option(name: .long, parsing: .unconditional, help: "The run directory (created if needed).")
     var runDir: String
 
     @OptionGroup var device: DeviceOption
 
-    @Option(name: .long, help: "Train to this many steps (overrides train.steps).")
+    // .unconditional: `--steps -5` is the value -5 (a range error), not a missing value.
+    @Option(name: .long, parsing: .unconditional, help: "Train to this many steps (overrides train.steps).")
     var steps: Int?
 
-    @Option(name: .long, help: "Random seed (overrides train.seed; ignored on --resume, which keeps the run's seed).")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed (overrides train.seed; ignored on --resume, which keeps the run's seed).")
     var seed: UInt64?
 
     @Flag(name: .long, help: "Continue the run in --run-dir from its newest checkpoint.")
     var resume = false
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        try ArgumentChecks.runDirectory(runDir)
+        if let steps { try ArgumentChecks.count(steps, "--steps", in: ConfigLimits.steps) }
+        if let seed, seed > UInt64(ConfigLimits.seed.upperBound) {
+            throw ValidationError("--seed must be in \(ConfigLimits.seed.lowerBound)...\(ConfigLimits.seed.upperBound), got \(seed)")
+        }
     }
 
     func run() throws {

@@ -3,7 +3,7 @@ import FlowRuntime
 import FlowTraining
 import Foundation
 
-/// The measurement protocol of `shared/workloads.md`, for one workload on one device:
+/// The measurement protocol of `bench/WORKLOADS.md`, for one workload on one device:
 /// train (5 warm-up steps, then 3 repeats of N steps, N = clamp(1 s / step, 20, 200)),
 /// logprob (3 warm-up calls, 3 repeats of N = clamp(0.5 s / call, 20, 200)) and sampling
 /// (2 warm-up calls, 3 repeats of N = clamp(1 s / call, 5, 100)); each repeat's median time per

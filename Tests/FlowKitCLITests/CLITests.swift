@@ -15,7 +15,8 @@ struct CLITests {
         return candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
     }
 
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs the binary; `environment` entries are added to (or, with nil values, removed from) ours.
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Outcome {
         let directory = Bundle.main.bundleURL.deletingLastPathComponent().path
         let candidates = [Bundle.main.bundleURL.appendingPathComponent("flowkit").path, "\(directory)/flowkit"]
         guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
@@ -25,6 +26,9 @@ struct CLITests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        var variables = ProcessInfo.processInfo.environment
+        for (key, value) in environment { variables[key] = value }
+        process.environment = variables
         let (out, err) = (Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = err
@@ -62,7 +66,8 @@ struct CLITests {
     @Test(arguments: [
         (["bench", "--device", "gpu"], "unknown device 'gpu'"),
         (["bench", "--device", "opencl:99"], "unknown device 'opencl:99'"),
-        (["bench", "--repeats", "0"], "--repeats must be at least 1"),
+        (["bench", "--repeats", "0"], "--repeats must be in 1...10000, got 0"),
+        (["bench", "--repeats", "-3"], "--repeats must be in 1...10000, got -3"),
     ])
     func badInputFailsWithAClearMessage(arguments: [String], message: String) throws {
         let outcome = try Self.run(arguments)

@@ -13,12 +13,63 @@ struct ConfigTests {
         #expect(config.data.standardize == false)
         // The resolved config round-trips through its saved form.
         #expect(try JSONDecoder().decode(TrainingConfig.self, from: config.encoded()) == config)
+        // …and through the strict parser, which is how a run directory's config.json is read back.
+        #expect(try TrainingConfig.parse(config.encoded()) == config)
+    }
+
+    /// A run directory's saved config is read back with the strict parser: for every model kind
+    /// the resolved config (defaults filled in) must parse to itself.
+    @Test(arguments: ModelConfig.Kind.allCases)
+    func savedConfigsParseBack(kind: ModelConfig.Kind) throws {
+        let data = kind == .glow ? #"{"kind": "digits"}"# : #"{"kind": "toy", "name": "moons"}"#
+        let config = try Self.parse(#"{"data": \#(data), "model": {"kind": "\#(kind.rawValue)"}}"#)
+        #expect(try TrainingConfig.parse(config.encoded()) == config)
+    }
+
+    /// Every size has an upper bound: an absurd value is an error naming the key and the range,
+    /// never an overflow, a trap or an allocation that cannot succeed.
+    @Test(arguments: [
+        (#""train": {"steps": 3000000000}"#, "config key 'train.steps': must be in 1...1000000000, got 3000000000"),
+        (#""train": {"steps": 9223372036854775807}"#, "config key 'train.steps': must be in 1...1000000000"),
+        (#""train": {"steps": 1e300}"#, "config key 'train.steps': must be in 1...1000000000"),
+        (#""train": {"batchSize": 100000000}"#, "config key 'train.batchSize': must be in 1...262144"),
+        (#""train": {"seed": -1}"#, "config key 'train.seed': must be in 0...9007199254740991, got -1"),
+        (#""train": {"logEvery": 0}"#, "config key 'train.logEvery': must be in 1...1000000000, got 0"),
+        (#""train": {"keepCheckpoints": 1000000}"#, "config key 'train.keepCheckpoints': must be in 1...1000"),
+        (#""model": {"hidden": 1000000}"#, "config key 'model.hidden': must be in 1...16384"),
+        (#""model": {"layers": 100000}"#, "config key 'model.layers': must be in 1...512"),
+        (#""model": {"hidden": 16384, "layers": 512}"#, "config key 'model.hidden': the model would hold about"),
+    ])
+    func sizesHaveUpperBounds(section: String, message: String) {
+        let text = #"{"data": {"kind": "toy", "name": "banana"}, "# + section + "}"
+        do {
+            _ = try Self.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".hasPrefix(message), "got: \(error)")
+        }
+    }
+
+    /// Syntax errors give the line and column; a key given twice is an error naming it.
+    @Test(arguments: [
+        ("{\n  \"data\": {\"kind\": \"toy\",\n    \"name\": banana}}", "config: not valid JSON: line 3, column 13: unexpected character 'b'"),
+        ("{\"data\": {\"kind\": \"toy\", \"name\": \"banana\"},\n \"data\": {}}", "config: not valid JSON: line 2, column 2: duplicate key 'data'"),
+        ("{\"data\": {\"kind\": \"toy\", \"kind\": \"csv\"}}", "config: not valid JSON: line 1, column 26: duplicate key 'kind'"),
+        ("{\"data\": {\"kind\": \"toy\", \"name\": \"banana\"},}", "config: not valid JSON: line 1, column 44: unexpected character '}', expected a key"),
+    ])
+    func jsonErrorsGiveLineAndColumn(text: String, message: String) {
+        do {
+            _ = try Self.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".hasPrefix(message), "got: \(error)")
+        }
     }
 
     @Test(arguments: [
         (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"batchsize": 3}}"#, "config key 'train.batchsize': unknown key (did you mean 'batchSize'?)"),
         (#"{"data": {"kind": "toy", "name": "banana"}, "extra": 1}"#, "config key 'extra': unknown key"),
-        (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"steps": 0}}"#, "config key 'train.steps': must be at least 1, got 0"),
+        (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"steps": 0}}"#, "config key 'train.steps': must be in 1...1000000000, got 0"),
         (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"steps": 1.5}}"#, "config key 'train.steps': expected an integer, got 1.5"),
         (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"learningRate": "fast"}}"#, "config key 'train.learningRate': expected a number, got \"fast\""),
         (#"{"data": {"kind": "toy", "name": "bananas"}}"#, "config key 'data.name': 'bananas' is not a toy density"),

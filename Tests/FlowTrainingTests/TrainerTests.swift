@@ -1,6 +1,7 @@
 import FlowLayers
 import FlowRuntime
 import Foundation
+import Synchronization
 import Testing
 
 @testable import FlowTraining
@@ -17,6 +18,7 @@ import Testing
     static var quiet: Trainer.Options {
         var options = Trainer.Options()
         options.log = { _ in }
+        options.warn = { _ in }
         return options
     }
 
@@ -133,5 +135,67 @@ import Testing
         let summary = try Trainer(config: config, run: run, device: DeviceRegistry.device(named: "cpu"), options: options).train()
         #expect(summary.step == 4)
         #expect(summary.test?.nll.isFinite == true)
+    }
+
+    /// The end-of-run test NLL is that of the model `eval` uses (the best model), and the metric
+    /// line says which model that is.
+    @Test func testNLLIsTheEvaluatedModels() throws {
+        let run = Self.temporaryRun()
+        defer { try? FileManager.default.removeItem(at: run.url) }
+        let device = try DeviceRegistry.device(named: "cpu")
+        let summary = try Trainer(config: Self.config(Self.smallConfig), run: run, device: device, options: Self.quiet).train()
+        let model = try TrainedModel.load(run: run, device: device) { _ in }
+        let expected = try Evaluator.evaluate(model.flow, data: model.data.source.test, isImage: false, batchSize: 1024, seed: 3, on: device)
+        #expect(summary.test == expected)
+        #expect(summary.testModel == model.source && model.source.hasPrefix("best model (step "))
+        let line = try #require(run.readMetrics().last)
+        #expect(line["event"] == .string("test") && line["model"] == .string(model.source))
+        #expect(line["testNLL"] == .number(expected.nll))
+        #expect((summary.finalTest == nil) == (model.step == 60))
+    }
+
+    /// A validation set the model gives zero density (a row at 1e30) makes every validation NLL
+    /// non-finite: the run records it as null with a flag, warns, keeps going, reports the test
+    /// NLL of the newest checkpoint, and can be resumed.
+    @Test func nonFiniteValidationIsRecordedNotFatal() throws {
+        let run = Self.temporaryRun()
+        let folder = run.url.deletingLastPathComponent().appendingPathComponent("data-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: run.url)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var random = SystemRandomNumberGenerator()
+        let rows = (0..<200).map { _ in (0..<3).map { _ in String(Double.random(in: -2...2, using: &random)) }.joined(separator: ",") }
+        try (rows.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        try (rows.prefix(20).joined(separator: "\n") + "\n1e30,1e30,1e30\n").write(to: folder.appendingPathComponent("validation.csv"), atomically: true, encoding: .utf8)
+        let text = """
+            {"data": {"kind": "csv", "train": "\(folder.path)/train.csv", "validation": "\(folder.path)/validation.csv"},
+             "model": {"kind": "maf", "layers": 2, "hidden": 16},
+             "train": {"steps": 40, "batchSize": 32, "evalEvery": 20, "checkpointEvery": 20, "logEvery": 10}}
+            """
+        let warnings = Mutex<[String]>([])
+        var options = Self.quiet
+        options.warn = { message in warnings.withLock { $0.append(message) } }
+        let device = try DeviceRegistry.device(named: "cpu")
+        let summary = try Trainer(config: Self.config(text), run: run, device: device, options: options).train()
+        #expect(summary.step == 40)
+        let evaluations = run.readMetrics().filter { $0["event"] == .string("eval") }
+        #expect(evaluations.count == 2)
+        for line in evaluations {
+            #expect(line["validationNLL"] == .null)
+            guard case let .object(flags)? = line["nonFinite"], case let .string(value)? = flags["validationNLL"] else {
+                Issue.record("no nonFinite flag in \(line)")
+                continue
+            }
+            #expect(["nan", "inf", "-inf"].contains(value))
+        }
+        #expect(warnings.withLock { $0.filter { $0.contains("validation NLL is") }.count } == 2)
+        #expect(!FileManager.default.fileExists(atPath: run.bestModel.path))
+        #expect(summary.testModel == "newest checkpoint (step 40)")
+        var resume = options
+        resume.resume = true
+        resume.stepsOverride = 60
+        #expect(try Trainer(config: nil, run: run, device: device, options: resume).train().step == 60)
     }
 }

@@ -28,7 +28,7 @@ public enum DeviceRegistry {
         guard let index = Int(indexText), index >= 0 else {
             throw FlowError.unknownDevice(name: rawName, detail: "'\(indexText)' is not a device number; expected opencl:N with N ≥ 0")
         }
-        guard !discovered.isEmpty else { throw FlowError.unknownDevice(name: rawName, detail: CLPlatform.installHint) }
+        guard !discovered.isEmpty else { throw FlowError.unknownDevice(name: rawName, detail: CLPlatform.missingHint) }
         guard index < discovered.count else {
             throw FlowError.unknownDevice(
                 name: rawName,
@@ -46,6 +46,9 @@ public enum DeviceRegistry {
     public static func available() -> [DeviceInfo] {
         [cpu.info] + discovered.map(\.info)
     }
+
+    /// Why there is no OpenCL device, and what to do (for messages).
+    public static var openCLMissingHint: String { CLPlatform.missingHint }
 
     /// Whether at least one OpenCL device was found.
     public static var hasOpenCL: Bool { !discovered.isEmpty }

@@ -11,15 +11,27 @@ enum CLPlatform {
         let info: DeviceInfo
     }
 
-    /// Hint printed whenever OpenCL is asked for but missing.
-    static let installHint =
-        "no OpenCL platform found. Install an OpenCL driver and the ICD loader, e.g. on Debian/Ubuntu "
-        + "`apt-get install ocl-icd-libopencl1 pocl-opencl-icd` (PoCL runs OpenCL on the CPU), or your GPU vendor's "
-        + "OpenCL driver (NVIDIA: the driver's libnvidia-opencl and /etc/OpenCL/vendors/nvidia.icd)."
+    /// Hint printed whenever OpenCL is asked for but missing: how to install a driver, or, when
+    /// one is installed but lists no device, the likely reasons.
+    static var missingHint: String {
+        let drivers = PoCLCache.installedDrivers()
+        guard !drivers.isEmpty else {
+            return "no OpenCL platform found. Install an OpenCL driver and the ICD loader, e.g. on Debian/Ubuntu "
+                + "`apt-get install ocl-icd-libopencl1 pocl-opencl-icd` (PoCL runs OpenCL on the CPU), or your GPU vendor's "
+                + "OpenCL driver (NVIDIA: the driver's libnvidia-opencl and /etc/OpenCL/vendors/nvidia.icd)."
+        }
+        var hint = "OpenCL drivers are installed (\(drivers.joined(separator: ", "))) but list no device."
+        if drivers.contains(where: { $0.contains("pocl") }) {
+            hint += " PoCL lists none when it cannot write its cache directory: set POCL_CACHE_DIR to a writable folder"
+                + (PoCLCache.redirected.map { " (flowkit pointed it at \($0))" } ?? "") + "."
+        }
+        return hint + " For a GPU driver, check that the device is visible (e.g. `nvidia-smi`; in a container, `--gpus all`)."
+    }
 
     /// Every OpenCL device on every platform; empty when there is no platform (or no ICD loader
     /// configuration) rather than an error, since a machine without OpenCL is normal.
     static func devices() -> [Found] {
+        PoCLCache.prepare()
         var platformCount: cl_uint = 0
         guard clGetPlatformIDs(0, nil, &platformCount) == CL_SUCCESS, platformCount > 0 else { return [] }
         var platforms = [cl_platform_id?](repeating: nil, count: Int(platformCount))

@@ -2,7 +2,7 @@ import FlowLayers
 import FlowRuntime
 import Foundation
 
-/// The benchmark workloads W1–W4 of `shared/workloads.md`: the model exactly as specified and a
+/// The benchmark workloads W1–W4 of `bench/WORKLOADS.md`: the model exactly as specified and a
 /// pre-generated pool of 64 batches, so data generation is never timed.
 public enum Workload: String, CaseIterable, Sendable {
     case w1 = "W1"

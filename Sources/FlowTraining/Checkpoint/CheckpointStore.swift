@@ -90,7 +90,7 @@ public struct CheckpointStore: Sendable {
                 }
                 return (try SafeTensors.decode(data).tensors, manifest.metadata)
             } catch {
-                warn("warning: checkpoint \(directory.path)/\(stem) is unusable (\(error)); falling back to the previous one")
+                warn("warning: checkpoint \(directory.path)/\(stem) is unusable (\(ErrorText.describe(error))); falling back to the previous one")
             }
         }
         return nil

@@ -72,8 +72,16 @@ public enum SafeTensors {
                 let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw FormatError(message: "tensor '\(name)' has a malformed header entry") }
             guard dtype == "F32" else { throw FormatError(message: "tensor '\(name)' has dtype \(dtype); flowkit reads F32") }
-            let count = shape.reduce(1, *)
-            guard offsets[0] >= 0, offsets[1] == offsets[0] + count * 4, offsets[1] <= body.count else {
+            // Sizes come from the file: negative dimensions and overflowing products are errors, not traps.
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard dimension >= 0, !overflow, product <= body.count / 4 else {
+                    throw FormatError(message: "tensor '\(name)' has shape \(shape), which does not fit the file")
+                }
+                count = product
+            }
+            guard offsets[0] >= 0, offsets[0] <= body.count, offsets[1] == offsets[0] + count * 4, offsets[1] <= body.count else {
                 throw FormatError(message: "tensor '\(name)' byte range \(offsets) does not fit shape \(shape) and the file")
             }
             var values = [Float](repeating: 0, count: count)

@@ -66,21 +66,24 @@ struct ConfigReader {
         has(name) ? try string(name) : markUnset(name)
     }
 
-    mutating func int(_ name: String, default fallback: Int? = nil, minimum: Int? = nil) throws -> Int {
+    /// An integer within `range` (every integer key has an upper bound: see `ConfigLimits`).
+    mutating func int(_ name: String, default fallback: Int? = nil, in range: ClosedRange<Int>) throws -> Int {
         guard let raw = value(name) else {
             guard let fallback else { throw ConfigError(key: key(name), "is required") }
             return fallback
         }
-        guard case let .number(number) = raw, number == number.rounded(), abs(number) < 1e15 else {
+        guard case let .number(number) = raw, number == number.rounded() else {
             throw ConfigError(key: key(name), "expected an integer, got \(raw.summary)")
         }
-        let value = Int(number)
-        if let minimum, value < minimum { throw ConfigError(key: key(name), "must be at least \(minimum), got \(value)") }
-        return value
+        // Compared as Double first, so a value beyond Int's range is an error rather than a trap.
+        guard number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+            throw ConfigError(key: key(name), "must be in \(range.lowerBound)...\(range.upperBound), got \(raw.summary)")
+        }
+        return Int(number)
     }
 
-    mutating func optionalInt(_ name: String, minimum: Int? = nil) throws -> Int? {
-        has(name) ? try int(name, minimum: minimum) : markUnset(name)
+    mutating func optionalInt(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        has(name) ? try int(name, in: range) : markUnset(name)
     }
 
     mutating func double(_ name: String, default fallback: Double? = nil, range: ClosedRange<Double>? = nil) throws -> Double {

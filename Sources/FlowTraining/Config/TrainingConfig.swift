@@ -17,9 +17,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public static func parse(_ json: Data) throws -> TrainingConfig {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: json)
+            value = try StrictJSON.parse(json)
         } catch {
-            throw ConfigError(key: "", "not valid JSON: \(error.localizedDescription)")
+            throw ConfigError(key: "", "not valid JSON: \(error)")
         }
         var root = try ConfigReader(value, path: "")
         var dataReader = try root.object("data")
@@ -35,8 +35,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     public static func load(_ path: String) throws -> TrainingConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(key: "", "cannot read config file \(path)")
+        let data: Data
+        do {
+            data = try FileAccess.read(path, what: "config file")
+        } catch let error as FileError {
+            throw ConfigError(key: "", "\(error)")
         }
         var config: TrainingConfig
         do {
@@ -93,9 +96,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
         validation = try reader.optionalString("validation")
         test = try reader.optionalString("test")
         validationFraction = try reader.double("validationFraction", default: 0.1, range: 0...0.9)
-        evaluationSize = try reader.int("evaluationSize", default: 20_000, minimum: 1)
+        evaluationSize = try reader.int("evaluationSize", default: 20_000, in: ConfigLimits.evaluationSize)
         standardize = try reader.bool("standardize", default: kind == .csv || kind == .npy)
-        levels = try reader.optionalInt("levels", minimum: 2)
+        levels = try reader.optionalInt("levels", in: ConfigLimits.levels)
         logitAlpha = try reader.optionalDouble("logitAlpha", range: 1e-6...0.49)
         switch kind {
         case .toy:
@@ -136,12 +139,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .maf, .iaf: (5, 256)
             case .glow: (0, 64)
             }
-        layers = try reader.int("layers", default: defaults.layers, minimum: 1)
-        hidden = try reader.int("hidden", default: defaults.hidden, minimum: 1)
-        hiddenLayers = try reader.int("hiddenLayers", default: 2, minimum: 1)
-        levels = try reader.int("levels", default: 2, minimum: 1)
-        steps = try reader.int("steps", default: 4, minimum: 1)
+        // Glow counts its depth in levels × steps; its saved configs hold layers = 0 (unused).
+        layers = try reader.int("layers", default: defaults.layers, in: kind == .glow ? 0...ConfigLimits.layers.upperBound : ConfigLimits.layers)
+        hidden = try reader.int("hidden", default: defaults.hidden, in: ConfigLimits.hidden)
+        hiddenLayers = try reader.int("hiddenLayers", default: 2, in: ConfigLimits.hiddenLayers)
+        levels = try reader.int("levels", default: 2, in: ConfigLimits.imageLevels)
+        steps = try reader.int("steps", default: 4, in: ConfigLimits.stepsPerLevel)
         reversible = try reader.bool("reversible", default: false)
+        // Each factor is bounded, so the product cannot overflow (at most 2¹⁶ · 2¹⁴ · 2¹⁴).
+        let weights = max(layers * hiddenLayers, levels * steps) * hidden * hidden
+        guard weights <= ConfigLimits.weights else {
+            throw ConfigError(
+                key: "model.hidden",
+                "the model would hold about \(weights) hidden-to-hidden weights (hidden² × max(layers × hiddenLayers, levels × steps)), "
+                    + "over the limit of \(ConfigLimits.weights); use fewer hidden units or layers")
+        }
     }
 }
 
@@ -166,23 +178,23 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var nonFiniteLearningRateFactor: Double
 
     init(_ reader: inout ConfigReader) throws {
-        steps = try reader.int("steps", default: 5000, minimum: 1)
-        batchSize = try reader.int("batchSize", default: 512, minimum: 1)
+        steps = try reader.int("steps", default: 5000, in: ConfigLimits.steps)
+        batchSize = try reader.int("batchSize", default: 512, in: ConfigLimits.batchSize)
         learningRate = try reader.double("learningRate", default: 1e-3, range: 1e-12...10)
-        seed = UInt64(try reader.int("seed", default: 0, minimum: 0))
-        checkpointEvery = try reader.int("checkpointEvery", default: 500, minimum: 1)
-        evalEvery = try reader.int("evalEvery", default: 500, minimum: 1)
-        logEvery = try reader.int("logEvery", default: 50, minimum: 1)
-        keepCheckpoints = try reader.int("keepCheckpoints", default: 3, minimum: 1)
-        warmupSteps = try reader.int("warmupSteps", default: 0, minimum: 0)
+        seed = UInt64(try reader.int("seed", default: 0, in: ConfigLimits.seed))
+        checkpointEvery = try reader.int("checkpointEvery", default: 500, in: ConfigLimits.steps)
+        evalEvery = try reader.int("evalEvery", default: 500, in: ConfigLimits.steps)
+        logEvery = try reader.int("logEvery", default: 50, in: ConfigLimits.steps)
+        keepCheckpoints = try reader.int("keepCheckpoints", default: 3, in: ConfigLimits.keepCheckpoints)
+        warmupSteps = try reader.int("warmupSteps", default: 0, in: 0...ConfigLimits.steps.upperBound)
         schedule = try reader.choice("schedule", default: LearningRateSchedule.Decay.constant)
         minimumLearningRateFactor = try reader.double("minimumLearningRateFactor", default: 0, range: 0...1)
-        decayEvery = try reader.int("decayEvery", default: 1000, minimum: 1)
+        decayEvery = try reader.int("decayEvery", default: 1000, in: ConfigLimits.steps)
         decayGamma = try reader.double("decayGamma", default: 0.5, range: 0...1)
         clipGradNorm = try reader.optionalDouble("clipGradNorm", range: 1e-12...1e12)
         weightDecay = try reader.double("weightDecay", default: 0, range: 0...10)
-        earlyStoppingPatience = try reader.optionalInt("earlyStoppingPatience", minimum: 1)
-        maxNonFiniteSteps = try reader.int("maxNonFiniteSteps", default: 10, minimum: 1)
+        earlyStoppingPatience = try reader.optionalInt("earlyStoppingPatience", in: ConfigLimits.patience)
+        maxNonFiniteSteps = try reader.int("maxNonFiniteSteps", default: 10, in: ConfigLimits.patience)
         nonFiniteLearningRateFactor = try reader.double("nonFiniteLearningRateFactor", default: 0.5, range: 0...1)
     }
 

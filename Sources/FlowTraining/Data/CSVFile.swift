@@ -4,9 +4,7 @@ import Foundation
 /// first row is not all numbers). Every value must be finite and every row as wide as the first.
 public enum CSVFile {
     public static func read(_ path: String) throws -> ArrayData {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "cannot read the file (missing or unreadable)")
-        }
+        let data = try DataError.contents(of: path)
         guard let text = String(data: data, encoding: .utf8) else { throw DataError(file: path, "is not UTF-8 text") }
         return try parse(text, file: path)
     }

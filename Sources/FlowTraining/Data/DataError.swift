@@ -1,3 +1,5 @@
+import Foundation
+
 /// A data file that cannot be used, with the file and the place in it.
 public struct DataError: Error, CustomStringConvertible, Equatable {
     public let file: String
@@ -25,4 +27,15 @@ public struct ArrayData: Equatable, Sendable {
 
     public var count: Int { shape.first ?? 0 }
     public var exampleSize: Int { shape.dropFirst().reduce(1, *) }
+}
+
+extension DataError {
+    /// A data file's bytes; a file that cannot be read is a `DataError` saying why.
+    static func contents(of path: String) throws -> Data {
+        do {
+            return try FileAccess.read(path, what: "data file")
+        } catch let error as FileError {
+            throw DataError(file: path, "cannot read the file: \(error.reason)" + (error.hint.isEmpty ? "" : "; \(error.hint)"))
+        }
+    }
 }

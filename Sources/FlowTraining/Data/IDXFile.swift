@@ -4,9 +4,7 @@ import Foundation
 /// dimensions), the dimension sizes, then the data. Image files have 3 dimensions `[N, H, W]`.
 public enum IDXFile {
     public static func read(_ path: String) throws -> ArrayData {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "cannot read the file (missing or unreadable)")
-        }
+        let data = try DataError.contents(of: path)
         return try parse(data, file: path)
     }
 

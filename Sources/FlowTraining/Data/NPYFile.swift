@@ -4,9 +4,7 @@ import Foundation
 /// C order. Values are converted to Float; non-finite floats are rejected with their index.
 public enum NPYFile {
     public static func read(_ path: String) throws -> ArrayData {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, "cannot read the file (missing or unreadable)")
-        }
+        let data = try DataError.contents(of: path)
         return try parse(data, file: path)
     }
 

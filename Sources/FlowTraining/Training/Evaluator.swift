@@ -10,6 +10,8 @@ public enum Evaluator {
         /// For images: bits per dimension of the discrete data (dequantization log-det included).
         public var bitsPerDim: Double?
         public var count: Int
+        /// Examples whose log-density is not finite (then `nll` is not finite either).
+        public var nonFinite: Int = 0
     }
 
     /// Per-example log-densities of `data`. For image models the dequantization noise comes from
@@ -35,6 +37,8 @@ public enum Evaluator {
     public static func evaluate(_ flow: Flow, data: ArrayData, isImage: Bool, batchSize: Int, seed: UInt64, on device: any Device) throws -> Result {
         let logProb = try logProbabilities(flow, data: data, batchSize: batchSize, seed: seed, on: device)
         let nll = -logProb.reduce(0.0) { $0 + Double($1) } / Double(max(1, logProb.count))
-        return Result(nll: nll, bitsPerDim: isImage ? FlowLayers.bitsPerDim(nll: nll, dimensions: data.exampleSize) : nil, count: logProb.count)
+        return Result(
+            nll: nll, bitsPerDim: isImage ? FlowLayers.bitsPerDim(nll: nll, dimensions: data.exampleSize) : nil, count: logProb.count,
+            nonFinite: logProb.count { !$0.isFinite })
     }
 }

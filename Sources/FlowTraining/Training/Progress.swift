@@ -25,7 +25,8 @@ final class Progress {
         guard Date().timeIntervalSince(lastPrint) >= interval || step == total else { return }
         lastPrint = Date()
         let remaining = stepsPerSecond > 0 ? Double(total - step) / stepsPerSecond : 0
-        var line = String(format: "step %d/%d  %.1f steps/s  ETA %@  loss %.4f", step, total, stepsPerSecond, Self.duration(remaining), loss)
+        // Steps are Int (64-bit): interpolated, never through printf's 32-bit %d.
+        var line = "step \(step)/\(total)  " + String(format: "%.1f steps/s  ETA %@  loss %@", stepsPerSecond, Self.duration(remaining), Trainer.format(loss))
         if let bitsPerDim { line += String(format: "  %.3f bits/dim", bitsPerDim) }
         if interactive {
             FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
@@ -39,6 +40,8 @@ final class Progress {
     }
 
     static func duration(_ seconds: Double) -> String {
+        // Beyond a year (or not finite) an exact figure means nothing, and Int(_:) would trap.
+        guard seconds.isFinite, seconds >= 0, seconds < 3.2e7 else { return "> 1 year" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }

@@ -1,55 +1,106 @@
 import Foundation
 
-/// A minimal SVG writer for the run's pictures: line charts, scatter plots, heatmaps and image
-/// grids that open in any browser or image viewer.
+/// A minimal SVG writer for the run's pictures: lines, markers, text, embedded PNG rasters and
+/// gradients — enough for charts with axes, scatter plots, heatmaps and image grids that open
+/// in any browser or image viewer. Rasters (heatmaps, image grids) go in as compressed PNGs
+/// rather than one `<rect>` per cell, which keeps the files small and their edges smooth.
 struct SVGPlot {
     let width: Double
     let height: Double
+    private var definitions: [String] = []
     private var elements: [String] = []
+    private var nextIdentifier = 0
 
     init(width: Double, height: Double) {
         self.width = width
         self.height = height
     }
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String) {
-        // crispEdges: adjacent heatmap cells and pixels meet without hairline seams.
-        elements.append(String(format: #"<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%@" shape-rendering="crispEdges"/>"#, x, y, width, height, fill))
+    static func escape(_ string: String) -> String {
+        string.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    mutating func circle(x: Double, y: Double, radius: Double, fill: String) {
-        elements.append(String(format: #"<circle cx="%.2f" cy="%.2f" r="%.2f" fill="%@" fill-opacity="0.5"/>"#, x, y, radius, fill))
+    /// Coordinates with one decimal: a tenth of a pixel is below what any viewer shows, and
+    /// thousands of scatter points stay compact.
+    private static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String = "none", stroke: String? = nil, strokeWidth: Double = 1) {
+        let outline = stroke.map { #" stroke="\#($0)" stroke-width="\#(Self.f(strokeWidth))""# } ?? ""
+        elements.append(#"<rect x="\#(Self.f(x))" y="\#(Self.f(y))" width="\#(Self.f(width))" height="\#(Self.f(height))" fill="\#(fill)"\#(outline)/>"#)
     }
 
-    mutating func polyline(_ points: [(Double, Double)], stroke: String) {
-        guard !points.isEmpty else { return }
-        let text = points.map { String(format: "%.2f,%.2f", $0.0, $0.1) }.joined(separator: " ")
-        elements.append(#"<polyline fill="none" stroke="\#(stroke)" stroke-width="1.5" points="\#(text)"/>"#)
-    }
-
-    mutating func text(_ string: String, x: Double, y: Double, size: Double = 12, anchor: String = "start", fill: String = "#000") {
-        let escaped = string.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, dash: String? = nil) {
+        let dashed = dash.map { #" stroke-dasharray="\#($0)""# } ?? ""
         elements.append(
-            String(format: #"<text x="%.2f" y="%.2f" font-family="sans-serif" font-size="%.0f" text-anchor="%@" fill="%@">%@</text>"#, x, y, size, anchor, fill, escaped))
+            #"<line x1="\#(Self.f(x1))" y1="\#(Self.f(y1))" x2="\#(Self.f(x2))" y2="\#(Self.f(y2))" stroke="\#(stroke)" stroke-width="\#(Self.f(width))"\#(dashed)/>"#)
+    }
+
+    /// Many equal circles in one group, their shared attributes written once.
+    mutating func circles(_ points: [(Double, Double)], radius: Double, fill: String, opacity: Double = 0.5, clip: String? = nil) {
+        guard !points.isEmpty else { return }
+        let clipping = clip.map { #" clip-path="url(#\#($0))""# } ?? ""
+        var group = [#"<g fill="\#(fill)" fill-opacity="\#(opacity)"\#(clipping)>"#]
+        group += points.map { #"<circle cx="\#(Self.f($0.0))" cy="\#(Self.f($0.1))" r="\#(Self.f(radius))"/>"# }
+        group.append("</g>")
+        elements.append(group.joined(separator: "\n"))
+    }
+
+    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.5, opacity: Double = 1, clip: String? = nil) {
+        guard !points.isEmpty else { return }
+        let text = points.map { "\(Self.f($0.0)),\(Self.f($0.1))" }.joined(separator: " ")
+        let clipping = clip.map { #" clip-path="url(#\#($0))""# } ?? ""
+        elements.append(
+            #"<polyline fill="none" stroke="\#(stroke)" stroke-width="\#(Self.f(width))" stroke-opacity="\#(opacity)" stroke-linejoin="round"\#(clipping) points="\#(text)"/>"#)
+    }
+
+    /// `rotate` turns the text about its anchor point (−90 for a y-axis label).
+    mutating func text(
+        _ string: String, x: Double, y: Double, size: Double = 12, anchor: String = "start", fill: String = "#000", bold: Bool = false, rotate: Double? = nil
+    ) {
+        let weight = bold ? #" font-weight="bold""# : ""
+        let turn = rotate.map { #" transform="rotate(\#(Self.f($0)) \#(Self.f(x)) \#(Self.f(y)))""# } ?? ""
+        elements.append(
+            #"<text x="\#(Self.f(x))" y="\#(Self.f(y))" font-family="DejaVu Sans, Verdana, sans-serif" font-size="\#(Self.f(size))" text-anchor="\#(anchor)" fill="\#(fill)"\#(weight)\#(turn)>\#(Self.escape(string))</text>"#)
+    }
+
+    /// A rectangle other elements can be clipped to (a chart's plotting area); returns its id.
+    mutating func clipRect(x: Double, y: Double, width: Double, height: Double) -> String {
+        let id = identifier("clip")
+        definitions.append(
+            #"<clipPath id="\#(id)"><rect x="\#(Self.f(x))" y="\#(Self.f(y))" width="\#(Self.f(width))" height="\#(Self.f(height))"/></clipPath>"#)
+        return id
+    }
+
+    /// A vertical gradient through `colours` (bottom to top), for a colour bar; returns its id.
+    mutating func verticalGradient(_ colours: [String]) -> String {
+        let id = identifier("ramp")
+        let stops = colours.enumerated().map { index, colour in
+            #"<stop offset="\#(String(format: "%.3f", Double(index) / Double(max(1, colours.count - 1))))" stop-color="\#(colour)"/>"#
+        }
+        definitions.append(([#"<linearGradient id="\#(id)" x1="0" y1="1" x2="0" y2="0">"#] + stops + ["</linearGradient>"]).joined(separator: "\n"))
+        return id
+    }
+
+    /// A PNG drawn into the given box. `smooth` lets the viewer interpolate (a heatmap sampled
+    /// on a grid is a smooth function); otherwise pixels stay sharp squares (images, whose
+    /// pixels are the data).
+    mutating func image(_ png: PNGImage, x: Double, y: Double, width: Double, height: Double, smooth: Bool) throws {
+        let encoded = try png.encoded().base64EncodedString()
+        let rendering = smooth ? "optimizeQuality" : "optimizeSpeed"
+        let style = smooth ? "" : #" style="image-rendering:pixelated""#
+        elements.append(
+            #"<image x="\#(Self.f(x))" y="\#(Self.f(y))" width="\#(Self.f(width))" height="\#(Self.f(height))" preserveAspectRatio="none" image-rendering="\#(rendering)"\#(style) href="data:image/png;base64,\#(encoded)"/>"#)
+    }
+
+    private mutating func identifier(_ prefix: String) -> String {
+        nextIdentifier += 1
+        return "\(prefix)\(nextIdentifier)"
     }
 
     var document: String {
-        let header = String(format: #"<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">"#, width, height, width, height)
-        return ([header, #"<rect width="100%" height="100%" fill="white"/>"#] + elements + ["</svg>\n"]).joined(separator: "\n")
-    }
-
-    /// A grey level 0 (black) … 1 (white) as an SVG colour.
-    static func grey(_ level: Double) -> String {
-        let v = Int((max(0, min(1, level)) * 255).rounded())
-        return String(format: "#%02x%02x%02x", v, v, v)
-    }
-
-    /// A perceptually ordered blue → yellow ramp for heatmaps (t in 0…1).
-    static func heat(_ t: Double) -> String {
-        let t = max(0, min(1, t))
-        let r = Int(255 * min(1, max(0, 1.5 * t - 0.2)))
-        let g = Int(255 * min(1, max(0, 1.2 * t)))
-        let b = Int(255 * max(0, 0.6 - 0.6 * t + 0.2 * (1 - abs(2 * t - 1))))
-        return String(format: "#%02x%02x%02x", r, g, b)
+        let header = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))">"#
+        let defs = definitions.isEmpty ? [] : ["<defs>"] + definitions + ["</defs>"]
+        return ([header] + defs + [#"<rect width="100%" height="100%" fill="white"/>"#] + elements + ["</svg>\n"]).joined(separator: "\n")
     }
 }

@@ -8,25 +8,28 @@ public struct TrainedModel {
     public let config: TrainingConfig
     public let data: LoadedData
     public let flow: Flow
+    /// Which model this is, in words ("best model (step 400)", "checkpoint step 500").
     public let source: String
+    /// The training step the parameters come from.
+    public let step: Int
 
     public static func load(run: RunDirectory, device: any Device, warn: (String) -> Void) throws -> TrainedModel {
         let config = try run.savedConfig()
-        let data = try DataLoader.load(config.data, seed: config.train.seed)
+        return try load(run: run, config: config, data: DataLoader.load(config.data, seed: config.train.seed), device: device, warn: warn)
+    }
+
+    /// With the run's config and data already at hand (the trainer's end-of-run test).
+    public static func load(run: RunDirectory, config: TrainingConfig, data: LoadedData, device: any Device, warn: (String) -> Void) throws -> TrainedModel {
         let flow = try ModelBuilder.build(config, data: data, seed: config.train.seed, on: device)
-        if let bytes = FileManager.default.contents(atPath: run.bestModel.path),
-            let manifestBytes = FileManager.default.contents(atPath: run.bestManifest.path)
-        {
-            let manifest = try JSONDecoder().decode(BestManifest.self, from: manifestBytes)
-            let tensors = try SafeTensors.decode(bytes).tensors
+        if let (tensors, manifest) = BestModelFile.read(run, warn: warn) {
             try ModelSnapshot.restore(flow: flow, adam: nil, adamStep: 0, from: tensors, other: manifest.modelState, source: run.bestModel.path)
-            return TrainedModel(config: config, data: data, flow: flow, source: "best model (step \(manifest.step))")
+            return TrainedModel(config: config, data: data, flow: flow, source: "best model (step \(manifest.step))", step: manifest.step)
         }
         guard let (tensors, metadata) = CheckpointStore(runDirectory: run.url, keep: config.train.keepCheckpoints).loadLatest(warn: warn) else {
-            throw ConfigError(key: "", "run directory \(run.url.path) has no trained model yet (no best model and no checkpoint)")
+            throw ConfigError(key: "", "run directory \(run.url.path) has no trained model yet (no usable best model and no checkpoint)")
         }
         try ModelSnapshot.restore(flow: flow, adam: nil, adamStep: 0, from: tensors, other: metadata.modelState, source: "checkpoint step \(metadata.step)")
-        return TrainedModel(config: config, data: data, flow: flow, source: "checkpoint step \(metadata.step)")
+        return TrainedModel(config: config, data: data, flow: flow, source: "newest checkpoint (step \(metadata.step))", step: metadata.step)
     }
 
     /// A data file in the training data's format, checked against the model's input shape.

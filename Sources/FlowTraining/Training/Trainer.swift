@@ -15,6 +15,8 @@ public final class Trainer {
         public var seedOverride: UInt64?
         /// Where progress goes (the CLI prints it; tests collect it).
         public var log: @Sendable (String) -> Void = { print($0) }
+        /// Where warnings go (the CLI writes them to standard error, apart from the progress).
+        public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         /// Live progress line on a terminal.
         public var interactive = false
 
@@ -26,7 +28,12 @@ public final class Trainer {
         public var stoppedEarly: Bool
         public var interrupted: Bool
         public var validation: Evaluator.Result?
+        /// The test set under the model `flowkit eval` uses (the best model, else the final one)…
         public var test: Evaluator.Result?
+        /// …which is this one, in words ("best model (step 4500)")…
+        public var testModel: String?
+        /// …and under the final parameters, when they are not that model.
+        public var finalTest: Evaluator.Result?
         /// The true density's entropy (built-in toy data), for the gap `test NLL − entropy`.
         public var entropy: Double?
     }
@@ -40,11 +47,38 @@ public final class Trainer {
     let options: Options
     let store: CheckpointStore
     var state: CheckpointMetadata
+    /// Held from here to the end of the run: one trainer per run directory.
+    let lock: RunLock
 
     public init(config given: TrainingConfig?, run: RunDirectory, device: any Device, options: Options) throws {
         self.run = run
         self.device = device
         self.options = options
+        let lock = try RunLock(run)
+        let start: Start
+        do {
+            start = try Self.start(given, run: run, device: device, options: options)
+        } catch {
+            // Nothing was written: a failed start leaves no run directory behind.
+            if !run.holdsRun { lock.abandon() }
+            throw error
+        }
+        self.lock = lock
+        (config, data, flow, adam, store, state) = (start.config, start.data, start.flow, start.adam, start.store, start.state)
+        warnAboutSize()
+    }
+
+    /// What a run starts from: the config, data and model, and the newest checkpoint's state.
+    private struct Start {
+        var config: TrainingConfig
+        var data: LoadedData
+        var flow: Flow
+        var adam: Adam
+        var store: CheckpointStore
+        var state: CheckpointMetadata
+    }
+
+    private static func start(_ given: TrainingConfig?, run: RunDirectory, device: any Device, options: Options) throws -> Start {
         if run.holdsRun && !options.resume {
             throw ConfigError(key: "", "run directory \(run.url.path) already holds a run; pass --resume to continue it, or choose another directory")
         }
@@ -60,17 +94,16 @@ public final class Trainer {
         }
         if let steps = options.stepsOverride { config.train.steps = steps }
         if let seed = options.seedOverride, !(options.resume && run.holdsRun) { config.train.seed = seed }
-        self.config = config
-        data = try DataLoader.load(config.data, seed: config.train.seed)
-        flow = try ModelBuilder.build(config, data: data, seed: config.train.seed, on: device)
+        let data = try DataLoader.load(config.data, seed: config.train.seed)
+        let flow = try ModelBuilder.build(config, data: data, seed: config.train.seed, on: device)
         var settings = Adam.Settings()
         settings.weightDecay = Float(config.train.weightDecay)
-        adam = try Adam(parameters: flow.parameters, settings: settings)
-        store = CheckpointStore(runDirectory: run.url, keep: config.train.keepCheckpoints)
-        state = CheckpointMetadata(
+        let adam = try Adam(parameters: flow.parameters, settings: settings)
+        let store = CheckpointStore(runDirectory: run.url, keep: config.train.keepCheckpoints)
+        var state = CheckpointMetadata(
             step: 0, streams: [:], dataEpoch: 0, dataOffset: 0, learningRateFactor: 1, nonFiniteStreak: 0,
             bestValidation: nil, bestStep: nil, stepsWithoutImprovement: 0, parameterNames: flow.parameters.map(\.name))
-        if options.resume, let (tensors, metadata) = store.loadLatest(warn: options.log) {
+        if options.resume, let (tensors, metadata) = store.loadLatest(warn: options.warn) {
             try ModelSnapshot.restore(flow: flow, adam: adam, adamStep: metadata.step, from: tensors, other: metadata.modelState, source: "checkpoint step \(metadata.step)")
             state = metadata
             if let stream = metadata.streams["data"] {
@@ -83,6 +116,26 @@ public final class Trainer {
             // A resumed run that had no checkpoint yet starts over: drop what it had logged.
             if options.resume { try run.truncateMetrics(after: 0) }
             try run.create(with: config)
+        }
+        return Start(config: config, data: data, flow: flow, adam: adam, store: store, state: state)
+    }
+
+    /// Small tabular data sets are where a default-sized model silently overfits or diverges:
+    /// say so before training (the README's "Small data" section says how to size a model).
+    private func warnAboutSize() {
+        guard let rows = (data.source as? ArrayTrainingData)?.train.count else { return }
+        let values = rows * data.source.eventShape.reduce(1, *)
+        let parameters = flow.parameters.reduce(0) { $0 + $1.value.count }
+        if config.train.batchSize > rows {
+            options.warn(
+                "warning: train.batchSize \(config.train.batchSize) is larger than the training set (\(rows) examples): "
+                    + "each batch repeats examples; use a batch of at most about a quarter of the training set")
+        }
+        if parameters > 10 * values {
+            options.warn(
+                "warning: the model has \(parameters) parameters for \(values) training values (\(rows) examples), "
+                    + "\(parameters / max(1, values)) per value: expect overfitting and a diverging validation NLL; "
+                    + "use a smaller model (e.g. model.hidden 32–64, model.layers 2–4) and train.earlyStoppingPatience")
         }
     }
 
@@ -116,11 +169,11 @@ public final class Trainer {
             }
             state.step = step
             progress.update(step: step, loss: loss, bitsPerDim: data.isImage ? bitsPerDim(loss) : nil)
-            if step % train.logEvery == 0 || step == train.steps {
+            // Also the powers of two below the interval, so the loss curve shows the first steps.
+            if step % train.logEvery == 0 || step == train.steps || (step < train.logEvery && step & (step - 1) == 0) {
                 try run.appendMetric([
-                    "event": .string("train"), "step": .number(Double(step)), "loss": .number(loss.isFinite ? loss : -1),
-                    "learningRate": .number(rate), "gradNorm": .number(gradNorm.isFinite ? gradNorm : -1),
-                    "stepsPerSecond": .number(progress.stepsPerSecond),
+                    "event": .string("train"), "step": .number(Double(step)), "loss": .number(loss),
+                    "learningRate": .number(rate), "gradNorm": .number(gradNorm), "stepsPerSecond": .number(progress.stepsPerSecond),
                 ])
             }
             if step % train.evalEvery == 0 || step == train.steps {
@@ -139,12 +192,41 @@ public final class Trainer {
             try checkpoint()
             options.log("stopped by signal at step \(state.step); checkpoint written, resume with --resume")
         }
-        let test = interrupted ? nil : try Evaluator.evaluate(flow, data: data.source.test, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
-        if let test {
-            try run.appendMetric(["event": .string("test"), "step": .number(Double(state.step)), "testNLL": .number(test.nll)])
-            options.log(String(format: "test NLL %.4f nats%@", test.nll, data.toy?.entropy.map { String(format: " (true entropy %.4f, gap %.4f)", $0, test.nll - $0) } ?? ""))
+        var summary = Summary(
+            step: state.step, stoppedEarly: stoppedEarly, interrupted: interrupted, validation: lastValidation, entropy: data.toy?.entropy)
+        if !interrupted { try test(into: &summary) }
+        return summary
+    }
+
+    /// The test set under the model `eval`, `logprob` and `sample` use (the best model, else the
+    /// final parameters), and under the final parameters too when they differ from it.
+    private func test(into summary: inout Summary) throws {
+        let model = try TrainedModel.load(run: run, config: config, data: data, device: device, warn: options.warn)
+        let test = try Evaluator.evaluate(model.flow, data: data.source.test, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
+        let final = model.step == state.step
+            ? nil : try Evaluator.evaluate(flow, data: data.source.test, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
+        var metric: [String: JSONValue] = [
+            "event": .string("test"), "step": .number(Double(state.step)), "testNLL": .number(test.nll),
+            "model": .string(model.source), "modelStep": .number(Double(model.step)),
+        ]
+        if let bits = test.bitsPerDim { metric["bitsPerDim"] = .number(bits) }
+        if let final { metric["finalTestNLL"] = .number(final.nll) }
+        try run.appendMetric(metric)
+        let gap = data.toy?.entropy.map { " (true entropy \(Self.format($0)), gap \(Self.format(test.nll - $0)))" } ?? ""
+        let bits = test.bitsPerDim.map { ", \(Self.format($0, digits: 3)) bits/dim" } ?? ""
+        let other = final.map { "; final parameters (step \(state.step)): \(Self.format($0.nll))" } ?? ""
+        options.log("test NLL \(Self.format(test.nll)) nats\(bits)\(gap) with the \(model.source)\(other)")
+        if test.nonFinite > 0 {
+            options.warn("warning: \(test.nonFinite) of \(test.count) test examples have a non-finite log-density under the \(model.source)")
         }
-        return Summary(step: state.step, stoppedEarly: stoppedEarly, interrupted: interrupted, validation: lastValidation, test: test, entropy: data.toy?.entropy)
+        summary.test = test
+        summary.testModel = model.source
+        summary.finalTest = final
+    }
+
+    /// A figure for the log: fixed decimals, or nan/inf/-inf.
+    static func format(_ value: Double, digits: Int = 4) -> String {
+        value.isFinite ? String(format: "%.\(digits)f", value) : MetricRecord.name(value)
     }
 
     private func bitsPerDim(_ nll: Double) -> Double {
@@ -157,7 +239,7 @@ public final class Trainer {
         state.nonFiniteStreak += 1
         state.learningRateFactor *= config.train.nonFiniteLearningRateFactor
         let culprit = (try? flow.firstNonFinite(batch)).flatMap { $0 } ?? "unknown (the backward pass)"
-        options.log("step \(step): non-finite loss or gradient (first non-finite transform: \(culprit)); update skipped, learning-rate factor now \(state.learningRateFactor)")
+        options.warn("warning: step \(step): non-finite loss or gradient (first non-finite transform: \(culprit)); update skipped, learning-rate factor now \(state.learningRateFactor)")
         try run.appendMetric(["event": .string("skip"), "step": .number(Double(step)), "transform": .string(culprit)])
         if state.nonFiniteStreak >= config.train.maxNonFiniteSteps {
             throw ModelSnapshot.TrainingError(
@@ -165,20 +247,28 @@ public final class Trainer {
         }
     }
 
+    /// A validation that is not finite (a diverged model, or validation examples it gives zero
+    /// density) is logged and counts as no improvement: the best model so far is kept, and early
+    /// stopping, when configured, ends the run.
     private func validate(step: Int) throws -> Evaluator.Result {
         let result = try Evaluator.evaluate(flow, data: data.source.validation, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
         var metric: [String: JSONValue] = ["event": .string("eval"), "step": .number(Double(step)), "validationNLL": .number(result.nll)]
         if let bits = result.bitsPerDim { metric["bitsPerDim"] = .number(bits) }
+        if result.nonFinite > 0 { metric["nonFiniteExamples"] = .number(Double(result.nonFinite)) }
         try run.appendMetric(metric)
-        if result.nll < (state.bestValidation ?? .infinity) {
+        if !result.nll.isFinite {
+            let kept = state.bestStep.map { "the best model (step \($0)) is kept" } ?? "there is no best model yet"
+            options.warn(
+                "warning: step \(step): validation NLL is \(MetricRecord.name(result.nll)) (\(result.nonFinite) of \(result.count) "
+                    + "validation examples have a non-finite log-density); \(kept)")
+        }
+        if result.nll.isFinite, result.nll < (state.bestValidation ?? .infinity) {
             state.bestValidation = result.nll
             state.bestStep = step
             state.stepsWithoutImprovement = 0
             let (tensors, other) = try ModelSnapshot.tensors(flow: flow, adam: nil)
-            try AtomicFile.write(SafeTensors.encode(tensors, metadata: ["format": "flowkit-model", "step": "\(step)"]), to: run.bestModel)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(encoder.encode(BestManifest(step: step, validationNLL: result.nll, modelState: other)), to: run.bestManifest)
+            let bytes = try SafeTensors.encode(tensors, metadata: ["format": "flowkit-model", "step": "\(step)"])
+            try BestModelFile.write(run, tensors: bytes, step: step, validationNLL: result.nll, modelState: other)
         } else {
             state.stepsWithoutImprovement += config.train.evalEvery
         }
@@ -198,11 +288,4 @@ public final class Trainer {
     private func drawPictures() throws {
         try Pictures.draw(trainer: self)
     }
-}
-
-/// `best.json`: which step the best model comes from.
-public struct BestManifest: Codable, Sendable {
-    public var step: Int
-    public var validationNLL: Double
-    public var modelState: [String: TransformStateValue]
 }
