@@ -31,7 +31,7 @@ struct LogProbCommand: ParsableCommand {
         let target = try device.resolve()
         let model = try TrainedModel.load(run: RunDirectory(runDir), device: target, warn: printError)
         let examples = try model.readData(data)
-        let logProb = try Evaluator.logProbabilities(model.flow, data: examples, batchSize: 1024, seed: model.config.train.seed, on: target)
+        let logProb = try model.logProbabilities(examples, on: target)
         // Swift prints a Float as the shortest decimal that reads back to the same value.
         let text = "logprob\n" + logProb.map { $0.isFinite ? "\($0)" : MetricRecord.name(Double($0)) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))

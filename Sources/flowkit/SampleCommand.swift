@@ -42,13 +42,8 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let target = try device.resolve()
         let model = try TrainedModel.load(run: RunDirectory(runDir), device: target, warn: printError)
-        var stream = RandomStream(seed: seed)
-        var samples = try model.flow.sample(n, random: &stream, temperature: temperature, on: target)
+        let values = try model.samples(n, seed: seed, temperature: temperature, on: target)
         let shape = [n] + model.data.source.eventShape
-        if let dequantizer = model.flow.chain.transforms.first as? UniformDequantization {
-            samples = try dequantizer.quantize(samples)
-        }
-        let values = try samples.toArray()
         let url = URL(fileURLWithPath: out)
         switch url.pathExtension.lowercased() {
         case "npy":
