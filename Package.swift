@@ -10,6 +10,15 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The training service (`flowkit serve`): HTTP, job store, metrics, logging, hashing.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian: the OpenCL ICD loader, OpenBLAS and zlib.
@@ -68,8 +77,32 @@ let package = Package(
                 "FlowRuntime",
                 "FlowLayers",
                 "FlowTraining",
+                "FlowService",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The dashboard page (HTML, CSS, JS), embedded into the binary at build time.
+        .target(
+            name: "FlowDashboard",
+            resources: [.embedInCode("dashboard.html")]
+        ),
+        // The training service: HTTP API, SQLite job store, scheduler of `flowkit train` children.
+        .target(
+            name: "FlowService",
+            dependencies: [
+                "FlowDashboard",
+                "FlowTraining",
+                "FlowLayers",
+                "FlowRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -89,6 +122,20 @@ let package = Package(
             name: "FlowKitCLITests",
             dependencies: ["flowkit"]
         ),
+        // Starts the built `flowkit serve` and drives it over HTTP.
+        .testTarget(
+            name: "FlowServiceTests",
+            dependencies: ["flowkit", "FlowService"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer harnesses, one per file format (Fuzz/). Declared only for scripts/fuzz.sh, which sets
+// FLOWKIT_FUZZ=1 and builds them with --sanitize=fuzzer: they have no main of their own (libFuzzer
+// supplies it), so a normal build must not see them.
+if Context.environment["FLOWKIT_FUZZ"] == "1" {
+    for name in ["NPY", "IDX", "CSV", "SafeTensors", "Config", "Manifest"] {
+        package.targets.append(.executableTarget(name: "Fuzz\(name)", dependencies: ["FlowTraining"], path: "Fuzz/\(name)"))
+    }
+}

@@ -3,11 +3,11 @@ import FlowTraining
 import Foundation
 
 @main
-struct FlowKit: ParsableCommand {
+struct FlowKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowkit",
         abstract: "Normalizing-flow training on CPUs and OpenCL devices.",
-        subcommands: [TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, BenchCommand.self, ServeCommand.self, JobsCommand.self])
 
     /// Foundation's errors in words (ours and the argument parser's already are).
     static func readable(_ error: any Error) -> any Error {
@@ -21,11 +21,15 @@ struct FlowKit: ParsableCommand {
         let description: String
     }
 
-    static func main() {
+    static func main() async {
         BLASRelaunch.relaunchIfNeeded()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: Self.readable(error))
         }

@@ -41,6 +41,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        ParentWatch.install()
         let target = try device.resolve()
         let parsed: TrainingConfig?
         if let config {

@@ -10,13 +10,11 @@ public struct Tensor: Sendable {
 
     /// Wraps an existing buffer; it must hold at least `shape`'s element count.
     public init(shape: [Int], buffer: any DeviceBuffer, device: any Device) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw FlowError.invalidArgument(op: "Tensor", detail: "negative dimension in shape \(shape)")
-        }
+        let checked = try Tensor.checked(shape, op: "Tensor")
         guard buffer.deviceID == ObjectIdentifier(device) else {
             throw FlowError.deviceMismatch(op: "Tensor", detail: "buffer does not belong to \(device.info.selector)")
         }
-        let needed = shape.reduce(1, *) * MemoryLayout<Float>.stride
+        let needed = checked.count * MemoryLayout<Float>.stride
         guard buffer.byteCount >= needed else {
             throw FlowError.invalidArgument(
                 op: "Tensor", detail: "buffer of \(buffer.byteCount) bytes is too small for shape \(shape)")
@@ -27,12 +25,26 @@ public struct Tensor: Sendable {
     }
 
     /// Uninitialised storage (reused from the device's cache) for `shape`.
+    /// Every constructor (`zeros`, `full`, `random`, uploads, copies) allocates here, so a
+    /// negative, overflowing or absurd shape is a `FlowError`, never a trap.
     public static func empty(_ shape: [Int], on device: any Device) throws -> Tensor {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw FlowError.invalidArgument(op: "Tensor.empty", detail: "negative dimension in shape \(shape)")
+        let checked = try Tensor.checked(shape, op: "Tensor.empty")
+        let bytes = max(1, checked.count) * MemoryLayout<Float>.stride
+        // More than the device's whole memory cannot succeed; asking anyway would, with Linux's
+        // overcommit, "succeed" and get the process killed when the memory is first touched.
+        guard device.info.memoryBytes == 0 || UInt64(bytes) <= device.info.memoryBytes else {
+            throw FlowError.allocation(device: device.info.selector, bytes: bytes)
         }
-        let bytes = max(1, shape.reduce(1, *)) * MemoryLayout<Float>.stride
         return try Tensor(shape: shape, buffer: device.makeBuffer(bytes: bytes), device: device)
+    }
+
+    /// `shape` as a `CheckedShape`, or the reason it is not one as a `FlowError` naming `op`.
+    static func checked(_ shape: [Int], op: String) throws -> CheckedShape {
+        do {
+            return try CheckedShape(shape)
+        } catch {
+            throw FlowError.invalidArgument(op: op, detail: error.description)
+        }
     }
 
     public static func zeros(_ shape: [Int], on device: any Device) throws -> Tensor {
@@ -47,8 +59,8 @@ public struct Tensor: Sendable {
 
     /// Uploads host values; `values.count` must equal the shape's element count.
     public init(_ values: [Float], shape: [Int], on device: any Device) throws {
-        let count = shape.reduce(1, *)
-        guard values.count == count, shape.allSatisfy({ $0 >= 0 }) else {
+        let count = try Tensor.checked(shape, op: "Tensor(values:shape:)").count
+        guard values.count == count else {
             throw FlowError.shapeMismatch(
                 op: "Tensor(values:shape:)", detail: "\(values.count) values for shape \(shape) (\(count) elements)")
         }
@@ -81,7 +93,10 @@ public struct Tensor: Sendable {
     /// row block by row block. Throws when a range falls outside its tensor.
     public func copyElements(from source: Tensor, sourceOffset: Int = 0, offset: Int = 0, count elements: Int) throws {
         try Validate.sameDevice("copyElements", self, source)
-        guard elements >= 0, sourceOffset >= 0, offset >= 0, sourceOffset + elements <= source.count, offset + elements <= count else {
+        // Compared by subtraction: offsets and counts come from callers and their sum could overflow.
+        guard elements >= 0, sourceOffset >= 0, offset >= 0, sourceOffset <= source.count, elements <= source.count - sourceOffset,
+            offset <= count, elements <= count - offset
+        else {
             throw FlowError.shapeMismatch(
                 op: "copyElements",
                 detail: "\(elements) elements from offset \(sourceOffset) of \(source.shape) to offset \(offset) of \(shape)")
@@ -91,7 +106,7 @@ public struct Tensor: Sendable {
 
     /// The same storage seen with another shape of the same element count.
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
-        guard newShape.reduce(1, *) == count, newShape.allSatisfy({ $0 >= 0 }) else {
+        guard try Tensor.checked(newShape, op: "reshape").count == count else {
             throw FlowError.shapeMismatch(op: "reshape", detail: "\(shape) (\(count) elements) to \(newShape)")
         }
         return try Tensor(shape: newShape, buffer: buffer, device: device)

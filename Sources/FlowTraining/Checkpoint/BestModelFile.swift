@@ -10,6 +10,28 @@ public struct BestManifest: Codable, Sendable {
     /// Absent in runs written before the checksum was recorded (then the pair is trusted).
     public var tensorsCRC32: UInt32?
     public var tensorsBytes: Int?
+
+    /// Decodes `best.json` and checks what a reader acts on: the manifest is not covered by the
+    /// checksum, so a crafted one must be an error, not a negative step or size.
+    public static func decode(_ data: Data) throws -> BestManifest {
+        let manifest: BestManifest
+        do {
+            manifest = try JSONDecoder().decode(BestManifest.self, from: data)
+        } catch let error as DecodingError {
+            let keys: Set<String> = ["step", "tensorsCRC32", "tensorsBytes", "seed", "counter"]
+            throw CheckpointManifest.Invalid(message: "best.json: \(CheckpointManifest.describe(error, in: data, integerKeys: keys))")
+        }
+        guard (0...ConfigLimits.steps.upperBound).contains(manifest.step) else {
+            throw CheckpointManifest.Invalid(message: "best.json: 'step' \(manifest.step) is outside 0...\(ConfigLimits.steps.upperBound)")
+        }
+        guard manifest.validationNLL.isFinite else {
+            throw CheckpointManifest.Invalid(message: "best.json: 'validationNLL' \(manifest.validationNLL) is not finite")
+        }
+        if let bytes = manifest.tensorsBytes, bytes < 0 {
+            throw CheckpointManifest.Invalid(message: "best.json: 'tensorsBytes' is negative (\(bytes))")
+        }
+        return manifest
+    }
 }
 
 /// The run's best model: `best.safetensors` written first, `best.json` (with the tensors'
@@ -35,7 +57,7 @@ public enum BestModelFile {
         for attempt in 0..<5 {
             if attempt > 0 { usleep(20_000) }
             do {
-                let manifest = try JSONDecoder().decode(BestManifest.self, from: FileAccess.read(run.bestManifest.path, what: "best-model manifest"))
+                let manifest = try BestManifest.decode(FileAccess.read(run.bestManifest.path, what: "best-model manifest"))
                 let data = try FileAccess.read(run.bestModel.path, what: "best model")
                 if let crc = manifest.tensorsCRC32, let bytes = manifest.tensorsBytes, crc != CRC32.checksum(data) || bytes != data.count {
                     problem = "its checksum does not match best.json (\(data.count) of \(bytes) bytes): corrupt or truncated"

@@ -45,31 +45,29 @@ public struct CheckpointStore: Sendable {
         self.keep = keep
     }
 
-    private struct Manifest: Codable {
-        var metadata: CheckpointMetadata
-        var tensorsFile: String
-        var crc32: UInt32
-        var bytes: Int
-    }
-
     public func save(tensors: [String: SafeTensors.Entry], metadata: CheckpointMetadata) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let stem = String(format: "step-%08d", metadata.step)
+        let stem = CheckpointManifest.stem(step: metadata.step)
         let data = try SafeTensors.encode(tensors, metadata: ["format": "flowkit-checkpoint", "step": "\(metadata.step)"])
         try AtomicFile.write(data, to: directory.appendingPathComponent("\(stem).safetensors"))
-        let manifest = Manifest(metadata: metadata, tensorsFile: "\(stem).safetensors", crc32: CRC32.checksum(data), bytes: data.count)
+        let manifest = CheckpointManifest(metadata: metadata, tensorsFile: "\(stem).safetensors", crc32: CRC32.checksum(data), bytes: data.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(encoder.encode(manifest), to: directory.appendingPathComponent("\(stem).json"))
         try prune()
     }
 
-    /// Steps that have a manifest, newest first.
+    /// Steps that have a manifest, newest first: only names the writer produces (digits, a
+    /// step a run can reach), so a stray `step--5.json` or `step-+7.json` is not a checkpoint.
     public func steps() -> [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { name -> Int? in
             guard name.hasPrefix("step-"), name.hasSuffix(".json") else { return nil }
-            return Int(name.dropFirst(5).dropLast(5))
+            let digits = name.dropFirst(5).dropLast(5)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let step = Int(digits),
+                step <= ConfigLimits.steps.upperBound, name == "\(CheckpointManifest.stem(step: step)).json"
+            else { return nil }
+            return step
         }.sorted(by: >)
     }
 
@@ -77,16 +75,13 @@ public struct CheckpointStore: Sendable {
     /// (corrupt or truncated) checkpoint is reported through `warn`.
     public func loadLatest(warn: (String) -> Void) -> (tensors: [String: SafeTensors.Entry], metadata: CheckpointMetadata)? {
         for step in steps() {
-            let stem = String(format: "step-%08d", step)
+            let stem = CheckpointManifest.stem(step: step)
             do {
                 let manifestData = try Data(contentsOf: directory.appendingPathComponent("\(stem).json"))
-                let manifest = try JSONDecoder().decode(Manifest.self, from: manifestData)
+                let manifest = try CheckpointManifest.decode(manifestData, step: step)
                 let data = try Data(contentsOf: directory.appendingPathComponent(manifest.tensorsFile))
                 guard data.count == manifest.bytes, CRC32.checksum(data) == manifest.crc32 else {
                     throw SafeTensors.FormatError(message: "checksum mismatch (\(data.count) of \(manifest.bytes) bytes): corrupt or truncated")
-                }
-                guard manifest.metadata.format == CheckpointMetadata.currentFormat else {
-                    throw SafeTensors.FormatError(message: "checkpoint format \(manifest.metadata.format) is not \(CheckpointMetadata.currentFormat)")
                 }
                 return (try SafeTensors.decode(data).tensors, manifest.metadata)
             } catch {
@@ -98,7 +93,7 @@ public struct CheckpointStore: Sendable {
 
     private func prune() throws {
         for step in steps().dropFirst(keep) {
-            let stem = String(format: "step-%08d", step)
+            let stem = CheckpointManifest.stem(step: step)
             // Manifest first: a half-pruned checkpoint is then simply invisible.
             try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(stem).json"))
             try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(stem).safetensors"))

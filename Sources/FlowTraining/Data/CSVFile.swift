@@ -1,3 +1,4 @@
+import FlowRuntime
 import Foundation
 
 /// Tabular CSV: one example per row, numeric columns, an optional header row (detected when the
@@ -23,7 +24,10 @@ public enum CSVFile {
         guard !lines.isEmpty else { throw DataError(file: file, "has a header but no data rows") }
         let width = names?.count ?? firstFields.count
         var values: [Float] = []
-        values.reserveCapacity(lines.count * width)
+        // The width comes from the first row (a header can name a million columns above short
+        // rows), so reserve no more than the text can hold: each value takes at least a byte.
+        let (cells, overflow) = lines.count.multipliedReportingOverflow(by: width)
+        values.reserveCapacity(overflow ? text.utf8.count : min(cells, text.utf8.count))
         for line in lines {
             let row = fields(line.text)
             guard row.count == width else {
@@ -39,7 +43,14 @@ public enum CSVFile {
                 values.append(value)
             }
         }
-        return ArrayData(shape: [lines.count, width], values: values, columnNames: names)
+        // Every row has been checked against the width, so this shape holds exactly the values
+        // read; it goes through CheckedShape like every other parser's.
+        do {
+            let shape = try CheckedShape([lines.count, width])
+            return ArrayData(shape: shape.dimensions, values: values, columnNames: names)
+        } catch {
+            throw DataError(file: file, "\(error.description)")
+        }
     }
 
     private static func fields(_ line: String) -> [String] {

@@ -1,3 +1,4 @@
+import FlowRuntime
 import Foundation
 
 /// NumPy `.npy` arrays (format versions 1–3): little-endian float32/float64 and integer dtypes,
@@ -8,31 +9,48 @@ public enum NPYFile {
         return try parse(data, file: path)
     }
 
+    /// Every size comes from the file, so each is checked before it is used: the format version,
+    /// the header length against the file, each dimension (an integer, non-negative), the
+    /// element count (overflow-checked, capped) and the data bytes against what the file holds.
     public static func parse(_ data: Data, file: String) throws -> ArrayData {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, Array(bytes[0..<6]) == [0x93] + Array("NUMPY".utf8) else {
             throw DataError(file: file, "is not a .npy file (bad magic)")
         }
         let major = bytes[6]
+        guard (1...3).contains(major) else {
+            throw DataError(file: file, ".npy format version \(major).\(bytes[7]) is not supported (versions 1 to 3 are)")
+        }
         let lengthBytes = major == 1 ? 2 : 4
         guard bytes.count >= 8 + lengthBytes else { throw DataError(file: file, "truncated header") }
+        // At most 2³² − 1 (four bytes), so the sum below cannot overflow.
         let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = 8 + lengthBytes + headerLength
-        guard dataStart <= bytes.count, let header = String(bytes: bytes[(8 + lengthBytes)..<dataStart], encoding: .utf8) else {
-            throw DataError(file: file, "truncated or unreadable header")
+        guard dataStart <= bytes.count else {
+            throw DataError(file: file, "truncated header: it claims \(headerLength) bytes, the file holds \(bytes.count - 8 - lengthBytes) after the length")
+        }
+        guard let header = String(bytes: bytes[(8 + lengthBytes)..<dataStart], encoding: .utf8) else {
+            throw DataError(file: file, "the header is not UTF-8 text")
         }
         guard let descr = value(of: "descr", in: header)?.trimmingCharacters(in: CharacterSet(charactersIn: "'\"")),
             let shapeText = value(of: "shape", in: header)
-        else { throw DataError(file: file, "header lacks descr or shape: \(header)") }
+        else {
+            // The header is the file's to choose: quote only its beginning.
+            let shown = header.count > 200 ? String(header.prefix(200)) + "…" : header
+            throw DataError(file: file, "header lacks descr or shape: \(shown)")
+        }
         if value(of: "fortran_order", in: header) == "True" {
             throw DataError(file: file, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray")
         }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
+        let dimensions = try shape(shapeText, file: file)
         let (size, convert) = try converter(descr, file: file)
-        guard bytes.count - dataStart >= count * size else {
-            throw DataError(file: file, "holds \(bytes.count - dataStart) data bytes, shape \(shape) of \(descr) needs \(count * size)")
+        let count: Int
+        do {
+            let checked = try CheckedShape(dimensions)
+            _ = try checked.bytes(elementSize: size, available: bytes.count - dataStart)
+            count = checked.count
+        } catch {
+            throw DataError(file: file, "header \(error.description) (dtype \(descr))")
         }
         var values = [Float](repeating: 0, count: count)
         try bytes.withUnsafeBytes { raw in
@@ -44,7 +62,33 @@ public enum NPYFile {
                 values[index] = value
             }
         }
-        return ArrayData(shape: shape, values: values)
+        return ArrayData(shape: dimensions, values: values)
+    }
+
+    /// The dimensions of a shape tuple such as `(3, 2)`, `(5,)` or `()`; anything else (a
+    /// dimension that is not a decimal integer, nested tuples, an empty slot) is an error, so a
+    /// malformed dimension is never silently dropped.
+    private static func shape(_ text: String, file: String) throws -> [Int] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("("), trimmed.hasSuffix(")"), trimmed.count >= 2 else {
+            throw DataError(file: file, "header shape \(text) is not a tuple of integers")
+        }
+        let inner = trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+        if inner.isEmpty { return [] }
+        var items = inner.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        // A trailing comma, as in `(5,)`, leaves one empty item at the end.
+        if items.count >= 2, items.last?.isEmpty == true { items.removeLast() }
+        return try items.enumerated().map { axis, item in
+            // Int(_:) accepts a sign; digits only (optionally after '-', reported as negative below).
+            let digits = item.hasPrefix("-") ? item.dropFirst() : Substring(item)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw DataError(file: file, "header shape \(text): dimension \(axis) ('\(item)') is not an integer")
+            }
+            guard let dimension = Int(item) else {
+                throw DataError(file: file, "header shape \(text): dimension \(axis) (\(item)) is too large")
+            }
+            return dimension
+        }
     }
 
     /// The text of `'key': value` in the header dict (up to the next top-level comma).

@@ -33,6 +33,12 @@ public actor InferenceModel {
         try model.logProbabilities(model.readData(path), on: device)
     }
 
+    /// Parsed data (e.g. a CSV request body), checked against the model's input shape.
+    public func logProbabilities(_ data: ArrayData, name: String) throws -> [Float] {
+        let reference = ArrayData(shape: [1] + eventShape, values: [])
+        return try model.logProbabilities(DataLoader.checked(data, like: reference, file: name, isImage: isImage, levels: levels), on: device)
+    }
+
     /// Rows of `eventShape` values, already parsed (e.g. from JSON), checked against the model.
     public func logProbabilities(rows: [[Float]], name: String) throws -> [Float] {
         let width = eventShape.reduce(1, *)
@@ -43,9 +49,7 @@ public actor InferenceModel {
                 throw DataError(file: name, "row \(index + 1), column \(column + 1): value \(row[column]) is not a finite Float")
             }
         }
-        let data = ArrayData(shape: [rows.count] + eventShape, values: rows.flatMap { $0 })
-        let reference = ArrayData(shape: [1] + eventShape, values: [])
-        return try model.logProbabilities(DataLoader.checked(data, like: reference, file: name, isImage: isImage, levels: levels), on: device)
+        return try logProbabilities(ArrayData(shape: [rows.count] + eventShape, values: rows.flatMap { $0 }), name: name)
     }
 
     public func samples(_ count: Int, seed: UInt64, temperature: Float) throws -> [Float] {

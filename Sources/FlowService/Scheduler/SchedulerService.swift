@@ -1,0 +1,12 @@
+import ServiceLifecycle
+
+/// Runs the scheduler while the server runs; on a graceful stop, stops its children.
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+
+    func run() async throws {
+        await scheduler.schedule()
+        try? await gracefulShutdown()
+        await scheduler.shutdown()
+    }
+}

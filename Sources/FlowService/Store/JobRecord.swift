@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+/// One row of the `job` table: a training job, its place in the queue, the child running it and
+/// the latest figures read from its run's `metrics.jsonl`.
+public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "job"
+
+    /// Insertion order (newest first in listings; the cursor of pagination).
+    public var seq: Int64?
+    public var id: String
+    public var name: String?
+    public var status: JobStatus
+    public var device: String
+    public var priority: Int
+    public var totalSteps: Int
+    public var step: Int
+    public var loss: Double?
+    public var validationNLL: Double?
+    public var bitsPerDim: Double?
+    public var testNLL: Double?
+    /// Seconds since 1970.
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    /// The running child and its start time (`/proc/<pid>/stat` field 22), so a restarted server
+    /// recognises it (and never signals a recycled pid).
+    public var pid: Int32?
+    public var pidStartTime: UInt64?
+    public var stopRequest: StopRequest?
+    /// How many times a child was started for the job.
+    public var attempts: Int
+    /// Why the job failed: the end of the child's standard error.
+    public var failure: String?
+
+    public init(id: String, name: String?, device: String, priority: Int, totalSteps: Int, createdAt: Double) {
+        self.id = id
+        self.name = name
+        self.status = .queued
+        self.device = device
+        self.priority = priority
+        self.totalSteps = totalSteps
+        self.step = 0
+        self.createdAt = createdAt
+        self.attempts = 0
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        seq = inserted.rowID
+    }
+}
