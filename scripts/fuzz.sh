@@ -5,9 +5,9 @@
 #   bash scripts/fuzz.sh [seconds-per-harness] [harness...]     (default 30 s, every harness)
 #
 # The harnesses are SwiftPM targets in Fuzz/ that exist only when FLOWKIT_FUZZ=1 (Package.swift),
-# built with --sanitize=fuzzer (libFuzzer and its coverage instrumentation, shipped with the
-# Swift toolchain) and --sanitize=address (so an out-of-bounds read through an unsafe pointer,
-# unchecked in release builds, is caught). Each run starts from the seed corpus in
+# built with libFuzzer and its coverage instrumentation (shipped with the Swift toolchain) and
+# AddressSanitizer (so an out-of-bounds read through an unsafe pointer, unchecked in release
+# builds, is caught). Each run starts from the seed corpus in
 # Fuzz/Corpus/<harness>/ and keeps what it finds in .fuzz/corpus/<harness>/; a crashing input is
 # written to .fuzz/crashes/ (both gitignored). Reproduce one with
 #   .build-fuzzing/release/Fuzz<Name> .fuzz/crashes/<file>
@@ -22,7 +22,11 @@ scratch=.build-fuzzing
 work=.fuzz
 
 export FLOWKIT_FUZZ=1
-flags=(-c release --sanitize=fuzzer --sanitize=address --scratch-path "$scratch")
+# One -sanitize= flag holding both: swiftc keeps only the last of several, and SwiftPM orders
+# its --sanitize options at random, so `--sanitize=fuzzer --sanitize=address` sometimes builds
+# without libFuzzer's coverage instrumentation. --sanitize=fuzzer still tells SwiftPM to link
+# libFuzzer's main.
+flags=(-c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path "$scratch")
 mkdir -p "$work"
 build_start=$(date +%s)
 for name in "${harnesses[@]}"; do
@@ -53,7 +57,7 @@ for name in "${harnesses[@]}"; do
         -artifact_prefix="$work/crashes/$lower-" >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-    coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)
+    coverage=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)
     echo "fuzz: $name: ${runs:-?} runs, ${speed:-?}/s, ${coverage:-no coverage line}, exit $status"
     # A harness without coverage feedback would "pass" while fuzzing blind.
     if [ "$status" -eq 0 ] && [ -z "$coverage" ]; then
@@ -62,7 +66,7 @@ for name in "${harnesses[@]}"; do
     fi
     if [ "$status" -ne 0 ]; then
         failed+=("$name")
-        grep -E -A 12 'ERROR: libFuzzer|ERROR: AddressSanitizer|deadly signal|Fatal error|Test unit written' "$log" | head -n 40 >&2 || true
+        grep -a -E -A 12 'ERROR: libFuzzer|ERROR: AddressSanitizer|deadly signal|Fatal error|Test unit written' "$log" | head -n 40 >&2 || true
     fi
 done
 if [ "${#failed[@]}" -gt 0 ]; then

@@ -71,7 +71,25 @@ struct HostileFileTests {
         #expect(try NPYFile.parse(Self.npy("(0, 3)", payload: []), file: "ok.npy").values.isEmpty)
     }
 
+    /// Inputs libFuzzer found against the parsers before shapes were checked (Fuzz/NPY,
+    /// minimized): a negative dimension that reached `[Float](repeating:count:)`, and a shape
+    /// product that overflowed while the descr was still unchecked.
+    @Test(arguments: [
+        "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5kZXIlJzogRixlECwgIC1hGQBsc2UwJywoM3NlLCAnc2hhcGUnOiAoMywsAAAAAAAAAAAAAAAAAAAAAAAsICAtMywsLCkgJ3NoYXBlJygzZSwhKCAAAABbW3JyYXk=",
+        "k05VTVBZAQB2AHsnZGVzY3InOjMBAHNlLCB4KDNzZSwgJ3NoYXBlJzogKCxocyxwZSc6IChzZSdzaGFwZSc6ICgsaHMsMzNlJzogKDNzZSwgJ3NoYXBlJzogKCwBACwzMzMzMzMzMzMzMzMzMzMzLCA2NjY2NiwgJ3NoYXJyYXk=",
+    ])
+    func npyInputsTheFuzzerFoundAreErrors(base64: String) throws {
+        let data = try #require(Data(base64Encoded: base64))
+        #expect(throws: DataError.self) { _ = try NPYFile.parse(data, file: "fuzz.npy") }
+    }
+
     // MARK: IDX
+
+    /// Found by libFuzzer (Fuzz/IDX, minimized): two dimensions whose product overflowed.
+    @Test func idxInputTheFuzzerFoundIsAnError() throws {
+        let data = try #require(Data(base64Encoded: "AAAIAvQ0E/////8O"))
+        #expect(message { _ = try IDXFile.parse(data, file: "fuzz.idx") }.hasPrefix("fuzz.idx: header shape [4097053695, 4294967054]: "))
+    }
 
     static func idx(_ dimensions: [UInt32], payload: [UInt8] = []) -> Data {
         var bytes: [UInt8] = [0, 0, 8, UInt8(dimensions.count)]
