@@ -35,7 +35,7 @@ for name in "${harnesses[@]}"; do
     # Progress lines, the dependencies' own warnings (about files in their checkouts) and gold's
     # note on an AddressSanitizer symbol are noise here. (lld would not print that note, but
     # drops the coverage sections libFuzzer needs.)
-    grep -v -e '^\[' -e '^Building for' -e '^Build of product' -e '^Fetch' -e '^Computing' -e '^Creating working copy' \
+    grep -v -e '^\[' -e '^Building for' -e '^Build of product' -e '^Fetch' -e '^Comput' -e '^Creating working copy' \
         -e '^Working copy' -e "^warning: '[^']*': found" -e "^    $PWD/$scratch/checkouts/" \
         -e "ld.gold: warning: Cannot export local symbol '__asan_extra_spill_area'" "$work/build.log" || true
     [ "$status" -eq 0 ] || { echo "fuzz: building Fuzz$name failed (exit $status)" >&2; exit 1; }

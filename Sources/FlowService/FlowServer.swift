@@ -94,6 +94,7 @@ public enum FlowServer {
         let host = options.host
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
             configuration: .init(address: .hostname(host, port: options.port), serverName: "flowkit"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? options.port

@@ -41,9 +41,14 @@ struct HTTPTestClient {
     }
 
     func request(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil, timeout: Double = 60) throws -> Reply {
+        try raw(head(method, path, headers: headers, bodyLength: body?.count) + (body ?? Data()), what: "\(method) \(path)", timeout: timeout)
+    }
+
+    /// Sends `bytes` as they are (a malformed request, say) and parses the answer.
+    func raw(_ bytes: Data, what: String, timeout: Double = 60) throws -> Reply {
         let socket = try connect(timeout: timeout)
         defer { close(socket) }
-        try send(socket, head(method, path, headers: headers, bodyLength: body?.count) + (body ?? Data()))
+        try send(socket, bytes)
         var received = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -55,11 +60,11 @@ struct HTTPTestClient {
             } else if errno == EINTR {
                 continue
             } else {
-                if received.isEmpty { throw Failure(description: "\(method) \(path): no answer (errno \(errno))") }
+                if received.isEmpty { throw Failure(description: "\(what): no answer (errno \(errno))") }
                 break
             }
         }
-        return try Self.parse(received, what: "\(method) \(path)")
+        return try Self.parse(received, what: what)
     }
 
     /// Opens a request and reads the raw stream until `done` says enough or `timeout` passes;

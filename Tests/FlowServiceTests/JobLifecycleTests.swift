@@ -80,6 +80,8 @@ import Testing
         #expect(stream.status == 200)
         let ids = stream.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
         #expect(ids == seqs.filter { $0 > middle }, "\(stream.text.prefix(400))")
+        let badLast = try client.request("GET", "/v1/jobs/\(id)/events", headers: ["Accept": "text/event-stream", "Last-Event-ID": "{}"], timeout: 20)
+        #expect(badLast.status == 400 && badLast.error?.message.contains("Last-Event-ID") == true)
 
         // Artifacts by fixed names only.
         let artifacts = try client.get("/v1/jobs/\(id)/artifacts").json["artifacts"] as? [[String: Any]] ?? []

@@ -48,6 +48,37 @@ import Testing
         server.stop()
     }
 
+    /// Requests the HTTP parser rejects (below the router) still get the JSON error body, and
+    /// the server goes on serving.
+    @Test func malformedHTTPAnswersJSON() throws {
+        let server = try ServerProcess(stateDirectory: try ServerProcess.temporaryDirectory("malformed"))
+        let client = server.client()
+        let requests: [(String, String)] = [
+            ("GARBAGE\r\n\r\n", "request line"),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "Content-Length"),
+            ("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+            ("POST /v1/datasets?format=csv HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nx,y\n1,2\n\r\nqq\r\n", "upload chunk"),
+            ("GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", "header"),
+            ("GET /healthz HTTP/7.5\r\nHost: x\r\n\r\n", "version"),
+        ]
+        for (request, words) in requests {
+            let reply = try client.raw(Data(request.utf8), what: "malformed request (\(words))")
+            #expect(reply.status == 400, "\(words)")
+            #expect(reply.headers["content-type"]?.hasPrefix("application/json") == true, "\(words)")
+            #expect(reply.error?.code == "bad_request", "\(words): \(reply.text)")
+            #expect(reply.error?.message.hasPrefix("malformed HTTP request: ") == true, "\(words): \(reply.text)")
+            #expect(try client.get("/healthz").status == 200)
+        }
+        // The broken upload left nothing behind.
+        #expect((try client.get("/v1/datasets").json["datasets"] as? [Any])?.isEmpty == true)
+        let uploads = server.stateDirectory + "/uploads"
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: uploads))?.isEmpty ?? true)
+        // A well-formed 400 from a route is left as it was.
+        let badId = try client.get("/v1/jobs/NOT_AN_ID")
+        #expect(badId.status == 400 && badId.error?.message.contains("job id") == true)
+        server.stop()
+    }
+
     @Test func datasetUploadsAreValidatedStoredOnceAndDeleted() throws {
         let state = try ServerProcess.temporaryDirectory("datasets")
         let server = try ServerProcess(stateDirectory: state, arguments: ["--max-upload-bytes", "20000"])

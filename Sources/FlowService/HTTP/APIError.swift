@@ -18,8 +18,10 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
+    /// The JSON body every error response carries.
+    var body: JSONValue { .object(["error": .object(["code": .string(code), "message": .string(message)])]) }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: JSONValue = .object(["error": .object(["code": .string(code), "message": .string(message)])])
         var response = JSONResponse.make(body, status: status)
         response.headers.append(contentsOf: headers)
         return response

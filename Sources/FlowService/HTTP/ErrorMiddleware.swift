@@ -2,9 +2,11 @@ import FlowTraining
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error into the API's JSON error body: unknown routes into 404, a known path with
-/// another method into 405, Hummingbird's own errors into their status, anything else into 500.
+/// another method into 405, Hummingbird's own errors into their status, a body the HTTP parser
+/// rejects while a route reads it into 400, anything else into 500.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let routes: RouteTable
@@ -16,6 +18,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as HTTPError {
             return try translate(error, request: request).response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // The connection cannot carry another request after a broken body.
+            var answer = APIError.badRequest("malformed HTTP request: " + MalformedRequestHandler.describe(error))
+            answer.headers[.connection] = "close"
+            return try answer.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try APIError(error.status, Self.code(error.status), error.status.reasonPhrase).response(from: request, context: context)
         } catch {

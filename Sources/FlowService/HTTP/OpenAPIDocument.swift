@@ -159,6 +159,20 @@ enum OpenAPIDocument {
                   "$ref": "#/components/schemas/Dataset"
                 }
               }
+            },
+            "links": {
+              "GetDataset": {
+                "operationId": "getDataset",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "DeleteDataset": {
+                "operationId": "deleteDataset",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              }
             }
           },
           "200": {
@@ -167,6 +181,20 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Dataset"
+                }
+              }
+            },
+            "links": {
+              "GetDataset": {
+                "operationId": "getDataset",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "DeleteDataset": {
+                "operationId": "deleteDataset",
+                "parameters": {
+                  "id": "$response.body#/id"
                 }
               }
             }
@@ -217,7 +245,8 @@ enum OpenAPIDocument {
                 "npy",
                 "idx"
               ]
-            }
+            },
+            "example": "csv"
           },
           {
             "name": "name",
@@ -226,7 +255,8 @@ enum OpenAPIDocument {
             "schema": {
               "type": "string",
               "maxLength": 200
-            }
+            },
+            "example": "points.csv"
           }
         ],
         "requestBody": {
@@ -236,7 +266,8 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "string",
                 "format": "binary"
-              }
+              },
+              "example": "x,y\n-1.048,0.177\n-0.520,0.416\n0.503,-1.738\n-1.947,1.350\n-0.963,-1.063\n1.983,-0.119\n1.346,-0.095\n0.556,-1.398\n0.539,1.472\n0.093,0.965\n0.686,-1.744\n1.033,0.364\n-0.795,-1.876\n1.462,-0.109\n0.875,1.515\n0.857,1.684\n-0.420,1.204\n-0.222,1.742\n1.515,-1.610\n-1.456,-1.132\n1.862,-0.255\n0.507,-0.796\n0.029,-0.457\n-0.596,0.340\n0.337,1.617\n0.728,1.716\n1.426,1.964\n0.685,-1.348\n1.443,1.859\n1.619,0.276\n0.855,-1.156\n1.326,0.294\n-0.860,-1.746\n1.416,1.959\n-1.646,1.202\n-0.358,-1.397\n-0.824,1.075\n1.491,-1.823\n0.458,-1.820\n0.874,-0.676\n"
             }
           }
         }
@@ -359,6 +390,26 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "description": "a malformed id, parameter or body",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "no such data set",
             "content": {
@@ -371,16 +422,6 @@ enum OpenAPIDocument {
           },
           "409": {
             "description": "a queued, running, paused or failed job uses it",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "401": {
-            "description": "missing or wrong bearer token (when the server has one)",
             "content": {
               "application/json": {
                 "schema": {
@@ -417,6 +458,68 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Job"
+                }
+              }
+            },
+            "links": {
+              "GetJob": {
+                "operationId": "getJob",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobEvents": {
+                "operationId": "jobEvents",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "PauseJob": {
+                "operationId": "pauseJob",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "ResumeJob": {
+                "operationId": "resumeJob",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "CancelJob": {
+                "operationId": "cancelJob",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobCheckpoints": {
+                "operationId": "jobCheckpoints",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobArtifacts": {
+                "operationId": "jobArtifacts",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobArtifact": {
+                "operationId": "jobArtifact",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobLogProb": {
+                "operationId": "jobLogProb",
+                "parameters": {
+                  "id": "$response.body#/id"
+                }
+              },
+              "JobSamples": {
+                "operationId": "jobSamples",
+                "parameters": {
+                  "id": "$response.body#/id"
                 }
               }
             }
@@ -529,7 +632,8 @@ enum OpenAPIDocument {
             "name": "after",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[a-z0-9-]{1,64}$"
             },
             "description": "the 'next' of the previous page"
           },
@@ -623,6 +727,26 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "description": "a malformed id, parameter or body",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "no such job",
             "content": {
@@ -635,16 +759,6 @@ enum OpenAPIDocument {
           },
           "409": {
             "description": "the job's state does not allow cancel",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "401": {
-            "description": "missing or wrong bearer token (when the server has one)",
             "content": {
               "application/json": {
                 "schema": {
@@ -685,6 +799,26 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "description": "a malformed id, parameter or body",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "no such job",
             "content": {
@@ -697,16 +831,6 @@ enum OpenAPIDocument {
           },
           "409": {
             "description": "the job's state does not allow pause",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "401": {
-            "description": "missing or wrong bearer token (when the server has one)",
             "content": {
               "application/json": {
                 "schema": {
@@ -747,6 +871,26 @@ enum OpenAPIDocument {
               }
             }
           },
+          "400": {
+            "description": "a malformed id, parameter or body",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "404": {
             "description": "no such job",
             "content": {
@@ -759,16 +903,6 @@ enum OpenAPIDocument {
           },
           "409": {
             "description": "the job's state does not allow resume",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "401": {
-            "description": "missing or wrong bearer token (when the server has one)",
             "content": {
               "application/json": {
                 "schema": {
@@ -891,7 +1025,8 @@ enum OpenAPIDocument {
             "name": "Last-Event-ID",
             "in": "header",
             "schema": {
-              "type": "integer"
+              "type": "integer",
+              "minimum": 0
             }
           }
         ]
@@ -1252,8 +1387,8 @@ enum OpenAPIDocument {
               }
             }
           },
-          "404": {
-            "description": "no such job",
+          "400": {
+            "description": "a malformed id, parameter or body",
             "content": {
               "application/json": {
                 "schema": {
@@ -1264,6 +1399,16 @@ enum OpenAPIDocument {
           },
           "401": {
             "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such job",
             "content": {
               "application/json": {
                 "schema": {
@@ -1326,8 +1471,8 @@ enum OpenAPIDocument {
               }
             }
           },
-          "404": {
-            "description": "no such job",
+          "400": {
+            "description": "a malformed id, parameter or body",
             "content": {
               "application/json": {
                 "schema": {
@@ -1338,6 +1483,16 @@ enum OpenAPIDocument {
           },
           "401": {
             "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "no such job",
             "content": {
               "application/json": {
                 "schema": {
@@ -1394,8 +1549,8 @@ enum OpenAPIDocument {
               }
             }
           },
-          "404": {
-            "description": "unknown artifact name, no such job, or not written yet",
+          "400": {
+            "description": "a malformed id, parameter or body",
             "content": {
               "application/json": {
                 "schema": {
@@ -1406,6 +1561,16 @@ enum OpenAPIDocument {
           },
           "401": {
             "description": "missing or wrong bearer token (when the server has one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "unknown artifact name, no such job, or not written yet",
             "content": {
               "application/json": {
                 "schema": {
@@ -1542,18 +1707,47 @@ enum OpenAPIDocument {
           },
           "device": {
             "type": "string",
-            "description": "one of the served devices (default: the first)"
+            "description": "one of the served devices (default: the first); null or absent: the default",
+            "nullable": true
           },
           "name": {
             "type": "string",
-            "maxLength": 200
+            "maxLength": 200,
+            "nullable": true,
+            "description": "null or absent: no name"
           },
           "priority": {
             "type": "integer",
             "minimum": -1000,
             "maximum": 1000,
-            "default": 0
+            "default": 0,
+            "nullable": true,
+            "description": "higher runs first; null or absent: 0"
           }
+        },
+        "example": {
+          "config": {
+            "data": {
+              "kind": "toy",
+              "name": "banana",
+              "evaluationSize": 200
+            },
+            "model": {
+              "kind": "realnvp",
+              "layers": 2,
+              "hidden": 8
+            },
+            "train": {
+              "steps": 40,
+              "batchSize": 32,
+              "checkpointEvery": 20,
+              "evalEvery": 20,
+              "logEvery": 10
+            }
+          },
+          "device": "cpu",
+          "name": "banana-small",
+          "priority": 0
         }
       },
       "Job": {

@@ -25,11 +25,17 @@ enum EventRoutes {
                 guard let value = Int(text), (1...5000).contains(value) else { throw APIError.badRequest("limit must be an integer in 1...5000") }
                 limit = value
             }
+            // A reconnecting EventSource sends the last id it saw; anything else there is a client bug.
+            var lastSeen: Int64?
+            if let name = lastEventID, let last = request.headers[name] {
+                guard let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+                    throw APIError.badRequest("'Last-Event-ID' must be the id of an event (an integer ≥ 0)")
+                }
+                lastSeen = value
+            }
             let accept = request.headers[.accept] ?? ""
             if accept.contains("text/event-stream") {
-                if let name = lastEventID, let last = request.headers[name], let value = Int64(last.trimmingCharacters(in: .whitespaces)) {
-                    after = max(after, value)
-                }
+                if let lastSeen { after = max(after, lastSeen) }
                 return stream(id, after: after, core: core)
             }
             let events = try await core.store.events(jobId: id, after: after, limit: limit)

@@ -86,7 +86,7 @@ public final class ArrayTrainingData: TrainingData {
         let width = train.exampleSize
         batch.reserveCapacity(size * width)
         for _ in 0..<size {
-            if offset == train.count {
+            if offset >= train.count {  // >=: a hand-edited checkpoint may hold any offset
                 epoch += 1
                 offset = 0
             }
