@@ -48,6 +48,7 @@ let package = Package(
                 .embedInCode("gemm.cl"),
                 .embedInCode("conv.cl"),
                 .embedInCode("coupling.cl"),
+                .embedInCode("spline.cl"),
                 .embedInCode("reduce.cl"),
                 .embedInCode("elementwise.cl"),
                 .embedInCode("channel.cl"),

@@ -72,6 +72,17 @@ public protocol Device: AnyObject, Sendable {
         _ spec: CouplingSpec, x: any DeviceBuffer, shift: any DeviceBuffer, rawScale: any DeviceBuffer,
         gradY: any DeviceBuffer, gradLogDet: any DeviceBuffer,
         gradX: any DeviceBuffer, gradShift: any DeviceBuffer, gradRawScale: any DeviceBuffer) throws
+    /// Forward (`inverse == false`) or inverse rational-quadratic spline (see `SplineSpec`); `x`
+    /// holds the input (`y` for the inverse), `parameters` `3K − 1` values per element, and
+    /// `logDet[r]` receives `±Σ_j log dy_rj/dx_rj`.
+    func spline(
+        _ spec: SplineSpec, inverse: Bool, x: any DeviceBuffer, parameters: any DeviceBuffer, y: any DeviceBuffer,
+        logDet: any DeviceBuffer) throws
+    /// Backward of the forward spline: given `x`, the parameters, `∂L/∂y` and `∂L/∂logDet`, writes
+    /// `∂L/∂x` and `∂L/∂parameters` (zero for elements in the tails).
+    func splineBackward(
+        _ spec: SplineSpec, x: any DeviceBuffer, parameters: any DeviceBuffer, gradY: any DeviceBuffer,
+        gradLogDet: any DeviceBuffer, gradX: any DeviceBuffer, gradParameters: any DeviceBuffer) throws
     /// ActNorm, per channel `c` of an `[outer, mid, inner]` view: forward `y = (x − loc_c)·exp(−logScale_c)`,
     /// inverse `y = x·exp(logScale_c) + loc_c`. The log-det (`−inner·Σ_c logScale_c` forward) is the
     /// same for every sample, so the Tensor layer computes it from the parameters.

@@ -1,0 +1,21 @@
+import FlowLayers
+import FlowRuntime
+
+extension BijectorCases {
+    /// Spline couplings: odd feature counts, both mask patterns, with and without a context. The
+    /// bounds are small enough that some of the normal inputs fall in the identity tails.
+    static let spline: [BijectorCase] = [
+        BijectorCase(name: "SplineCoupling K=4 half", eventShape: [5]) { device, random in
+            try SplineCoupling(
+                mask: VectorMask(features: 5, pattern: .half(conditionOnFirst: true), on: device),
+                conditioner: MLP(name: "net", sizes: [2, 8, 3 * 11], random: &random, on: device),
+                options: SplineOptions(bins: 4, bound: 2))
+        },
+        BijectorCase(name: "SplineCoupling K=3 alternating with context", eventShape: [4], contextFeatures: 2) { device, random in
+            try SplineCoupling(
+                mask: VectorMask(features: 4, pattern: .alternating(conditionOnEven: false), on: device),
+                conditioner: MLP(name: "net", sizes: [2, 8, 2 * 8], contextFeatures: 2, random: &random, on: device),
+                options: SplineOptions(bins: 3, bound: 1.5))
+        },
+    ]
+}
