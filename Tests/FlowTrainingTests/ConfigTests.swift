@@ -26,6 +26,45 @@ struct ConfigTests {
         #expect(try TrainingConfig.parse(config.encoded()) == config)
     }
 
+    /// nsf fills in its spline keys (and its own depth); every other kind has none, so their
+    /// saved configs stay as they were.
+    @Test func splineDefaultsAreFilledIn() throws {
+        let config = try Self.parse(#"{"data": {"kind": "toy", "name": "checkerboard"}, "model": {"kind": "nsf"}}"#)
+        #expect(config.model.kind == .nsf && config.model.layers == 4 && config.model.hidden == 128 && config.model.hiddenLayers == 2)
+        #expect(config.model.bins == 8 && config.model.tailBound == 5)
+        #expect(try TrainingConfig.parse(config.encoded()) == config)
+        let set = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "nsf", "bins": 64, "tailBound": 10000}}"#)
+        #expect(set.model.bins == 64 && set.model.tailBound == 10_000)
+        let affine = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "realnvp", "bins": null}}"#)
+        #expect(affine.model.bins == nil && affine.model.tailBound == nil)
+        #expect(try !String(decoding: affine.encoded(), as: UTF8.self).contains("bins"))
+    }
+
+    /// Spline keys out of range, of the wrong type, or on a kind without splines are errors naming the key.
+    @Test(arguments: [
+        (#""kind": "nsf", "bins": 0"#, "config key 'model.bins': must be in 1...64, got 0"),
+        (#""kind": "nsf", "bins": 65"#, "config key 'model.bins': must be in 1...64, got 65"),
+        (#""kind": "nsf", "bins": 2.5"#, "config key 'model.bins': expected an integer, got 2.5"),
+        (#""kind": "nsf", "tailBound": 0"#, "config key 'model.tailBound': must be in 0.001...10000.0, got 0.0"),
+        (#""kind": "nsf", "tailBound": -3"#, "config key 'model.tailBound': must be in 0.001...10000.0, got -3.0"),
+        (#""kind": "nsf", "tailBound": 1e300"#, "config key 'model.tailBound': must be in 0.001...10000.0"),
+        (#""kind": "nsf", "tailBound": "wide""#, "config key 'model.tailBound': expected a number, got \"wide\""),
+        (#""kind": "nsf", "bin": 8"#, "config key 'model.bin': unknown key"),
+        (#""kind": "nsf", "tailbound": 3"#, "config key 'model.tailbound': unknown key (did you mean 'tailBound'?)"),
+        (#""kind": "realnvp", "bins": 8"#, "config key 'model.bins': applies only to model.kind nsf, not realnvp"),
+        (#""bins": 8"#, "config key 'model.bins': applies only to model.kind nsf, not realnvp"),
+        (#""kind": "maf", "tailBound": 3"#, "config key 'model.tailBound': applies only to model.kind nsf, not maf"),
+    ])
+    func splineKeysAreChecked(model: String, message: String) {
+        let text = #"{"data": {"kind": "toy", "name": "moons"}, "model": {"# + model + "}}"
+        do {
+            _ = try Self.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".hasPrefix(message), "got: \(error)")
+        }
+    }
+
     /// Every size has an upper bound: an absurd value is an error naming the key and the range,
     /// never an overflow, a trap or an allocation that cannot succeed.
     @Test(arguments: [

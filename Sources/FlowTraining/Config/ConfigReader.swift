@@ -115,6 +115,13 @@ struct ConfigReader {
         return try ConfigReader(object[name] ?? .object([:]), path: key(name))
     }
 
+    /// A key that belongs to another variant (another model kind): absent or null is accepted, as
+    /// for every optional key, and any value is an error with `reason`.
+    mutating func onlyFor(_ name: String, _ reason: String) throws {
+        used.insert(name)
+        if has(name) { throw ConfigError(key: key(name), reason) }
+    }
+
     private mutating func markUnset<T>(_ name: String) -> T? {
         used.insert(name)
         return nil

@@ -115,10 +115,10 @@ public struct DataConfig: Codable, Equatable, Sendable {
 }
 
 public struct ModelConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf, nsf }
 
     public var kind: Kind
-    /// Couplings (realnvp, nice) or MADE blocks (maf, iaf).
+    /// Couplings (realnvp, nice, nsf) or MADE blocks (maf, iaf).
     public var layers: Int
     /// Hidden units (vector models) or hidden channels (image models).
     public var hidden: Int
@@ -129,12 +129,21 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var steps: Int
     /// Memory-saving reversible backward pass (rebuilds activations through the inverse).
     public var reversible: Bool
+    /// nsf: spline bins K and tail bound B (identity outside [−B, B]). Nil for every other kind,
+    /// so their saved configs hold no spline keys and parse back under the strict reader.
+    public var bins: Int?
+    public var tailBound: Double?
+    /// nsf's spline shape when the config leaves it out (also for a config built in code with nil).
+    public static let defaultBins = 8
+    public static let defaultTailBound = 5.0
 
     init(_ reader: inout ConfigReader) throws {
         kind = try reader.choice("kind", default: Kind.realnvp)
         let defaults: (layers: Int, hidden: Int) =
             switch kind {
             case .realnvp: (8, 128)
+            // Splines are more expressive per layer than affine couplings, so fewer suffice.
+            case .nsf: (4, 128)
             case .nice: (4, 256)
             case .maf, .iaf: (5, 256)
             case .glow: (0, 64)
@@ -146,6 +155,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         levels = try reader.int("levels", default: 2, in: ConfigLimits.imageLevels)
         steps = try reader.int("steps", default: 4, in: ConfigLimits.stepsPerLevel)
         reversible = try reader.bool("reversible", default: false)
+        if kind == .nsf {
+            bins = try reader.int("bins", default: Self.defaultBins, in: ConfigLimits.splineBins)
+            tailBound = try reader.double("tailBound", default: Self.defaultTailBound, range: ConfigLimits.splineTailBound)
+        } else {
+            // Refused rather than ignored: a spline key on another kind is a mistake the run
+            // would otherwise silently hide.
+            try reader.onlyFor("bins", "applies only to model.kind nsf, not \(kind.rawValue)")
+            try reader.onlyFor("tailBound", "applies only to model.kind nsf, not \(kind.rawValue)")
+            bins = nil
+            tailBound = nil
+        }
         // Each factor is bounded, so the product cannot overflow (at most 2¹⁶ · 2¹⁴ · 2¹⁴).
         let weights = max(layers * hiddenLayers, levels * steps) * hidden * hidden
         guard weights <= ConfigLimits.weights else {

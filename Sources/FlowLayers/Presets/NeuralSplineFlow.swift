@@ -1,0 +1,58 @@
+import FlowRuntime
+
+/// Neural spline flow for vectors (Durkan et al. 2019, arXiv:1906.04032, §3.1 coupling form):
+/// `layers` rational-quadratic spline couplings laid out exactly like `RealNVP` — layer `k`
+/// (data → noise order) conditions on the first half of the features when `k` is even and on the
+/// second half when odd, with no normalisation or permutation layers, so the two presets differ
+/// only in the transformer. Each conditioner is an MLP
+/// `kept → hidden → … → transformed·(3·bins − 1)` (ReLU, last layer zero-initialised, so every
+/// coupling starts near the identity); outside `[−tailBound, tailBound]` each spline is the
+/// identity. The base is `N(0, I_D)`.
+public struct NeuralSplineFlow: Sendable, Equatable {
+    public var features: Int
+    public var layers: Int
+    public var hidden: Int
+    public var hiddenLayers: Int
+    public var bins: Int
+    public var tailBound: Float
+    public var contextFeatures: Int
+
+    public init(
+        features: Int, layers: Int, hidden: Int, hiddenLayers: Int = 2, bins: Int = 8, tailBound: Float = 5,
+        contextFeatures: Int = 0
+    ) {
+        self.features = features
+        self.layers = layers
+        self.hidden = hidden
+        self.hiddenLayers = hiddenLayers
+        self.bins = bins
+        self.tailBound = tailBound
+        self.contextFeatures = contextFeatures
+    }
+
+    /// The spline shape of every coupling (the op's default minimum bin sizes and slope).
+    public var splineOptions: SplineOptions { SplineOptions(bins: bins, bound: tailBound) }
+
+    /// Parameter names: `nsf.coupling3.net.layer1.weight`.
+    public func makeFlow(name: String = "nsf", random: inout RandomStream, on device: any Device) throws -> Flow {
+        guard layers >= 1, hidden >= 1, hiddenLayers >= 0, bins >= 1, tailBound.isFinite, tailBound > 0 else {
+            throw FlowError.invalidArgument(
+                op: "NeuralSplineFlow",
+                detail: "layers \(layers), hidden \(hidden), hidden layers \(hiddenLayers), bins \(bins), tail bound \(tailBound): "
+                    + "need positive sizes and a finite positive bound")
+        }
+        let options = splineOptions
+        let couplings = try (0..<layers).map { k -> any Bijector in
+            let mask = try VectorMask(features: features, pattern: .half(conditionOnFirst: k % 2 == 0), on: device)
+            let sizes =
+                [mask.kept.count] + Array(repeating: hidden, count: hiddenLayers)
+                + [mask.transformed.count * options.parametersPerElement]
+            return try SplineCoupling(
+                name: "\(name).coupling\(k)", mask: mask,
+                conditioner: MLP(
+                    name: "\(name).coupling\(k).net", sizes: sizes, contextFeatures: contextFeatures, random: &random, on: device),
+                options: options)
+        }
+        return Flow(transforms: couplings, base: StandardNormal(eventShape: [features]))
+    }
+}
