@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-10}
 connections=${2:-16}
-flowkit=$PWD/.build/release/flowkit
+flowkit=${FLOWKIT_BIN:-$PWD/.build/release/flowkit}
 [ -x "$flowkit" ] || { echo "service-load: $flowkit not found; run swift build -c release first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "service-load: wrk not found (apt-get install wrk)" >&2; exit 1; }
 
