@@ -96,6 +96,22 @@ cleanup() {
     phase "clean up"
     for c in "${containers[@]}"; do docker rm -f -v "$c" >/dev/null 2>&1; done
     docker volume rm -f "$volume" >/dev/null 2>&1
+    if [ -n "$started_dockerd" ]; then
+        # An interrupted build goes on to finish its step, then removes its container: wait for
+        # that (every container of this engine is ours) before removing images and stopping the
+        # engine, which would otherwise leave layers behind (gigabytes each under vfs).
+        local quiet=0
+        for _ in $(seq 1 120); do
+            if [ -z "$(docker ps -aq 2>/dev/null)" ]; then
+                quiet=$((quiet + 1))
+                [ "$quiet" -ge 5 ] && break
+            else
+                quiet=0
+                docker ps -aq --filter status=exited --filter status=created | xargs -r docker rm -f -v >/dev/null 2>&1
+            fi
+            sleep 1
+        done
+    fi
     if [ "${FLOWKIT_DOCKER_KEEP_IMAGES:-0}" != "1" ] && [ -n "$images_before" ] && docker info >/dev/null 2>&1; then
         # What this run's builds added: the two images and the classic builder's intermediate
         # images (the build stage's are gigabytes under vfs). Newest first, so children go first.

@@ -15,7 +15,7 @@ struct JobsList: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    func validate() throws { try ArgumentChecks.count(limit, "--limit", in: 1...1000) }
+    func validate() throws { try ArgumentChecks.count(limit, "--limit", in: 1...500)  // the server pages at most 500 }
 
     func run() async throws {
         var query = ["limit": "\(limit)"]
