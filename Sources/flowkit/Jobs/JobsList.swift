@@ -15,7 +15,8 @@ struct JobsList: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
-    func validate() throws { try ArgumentChecks.count(limit, "--limit", in: 1...500)  // the server pages at most 500 }
+    // 500: the most the server returns in one page.
+    func validate() throws { try ArgumentChecks.count(limit, "--limit", in: 1...500) }
 
     func run() async throws {
         var query = ["limit": "\(limit)"]
