@@ -27,27 +27,10 @@ if ! .venv/bin/schemathesis --version 2>/dev/null | grep -q "$version"; then
     .venv/bin/pip install -q "schemathesis==$version"
 fi
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+source scripts/serve-helpers.sh
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$token" > "$work/token"
-"$flowkit" serve --port 0 --state-dir "$work/state" --token-file "$work/token" > "$work/server.out" 2> "$work/server.err" &
-server=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/server.out")
-    [ -n "$port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.err" >&2; echo "api-fuzz: the server did not start" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "api-fuzz: the server printed no port" >&2; exit 1; }
-base="http://127.0.0.1:$port"
+start_server api-fuzz "$flowkit" --token-file "$work/token"
 
 status=0
 .venv/bin/schemathesis --no-color run "$base/openapi.json" \

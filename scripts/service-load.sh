@@ -16,24 +16,8 @@ flowkit=${FLOWKIT_BIN:-$PWD/.build/release/flowkit}
 [ -x "$flowkit" ] || { echo "service-load: $flowkit not found; run swift build -c release first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "service-load: wrk not found (apt-get install wrk)" >&2; exit 1; }
 
-work=$(mktemp -d)
-server=""
-cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$flowkit" serve --port 0 --state-dir "$work/state" > "$work/server.out" 2> "$work/server.err" &
-server=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/server.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.err" >&2; echo "service-load: the server did not start" >&2; exit 1; }
-base="http://127.0.0.1:$port"
+source scripts/serve-helpers.sh
+start_server service-load "$flowkit"
 export FLOWKIT_SERVER=$base
 
 # The process's CPU seconds (user + system) and resident memory, from /proc.
