@@ -21,13 +21,15 @@ struct AutoregressiveSubject: CustomStringConvertible, Sendable {
 
     /// MADE orders features by degree; μ and α of a feature share its degree.
     static func made(
-        _ name: String, features: Int, contextFeatures: Int = 0, degrees: MADEDegrees.Assignment, direction: AutoregressiveDirection? = nil
+        _ name: String, features: Int, contextFeatures: Int = 0, degrees: MADEDegrees.Assignment, direction: AutoregressiveDirection? = nil,
+        outputsPerFeature: Int = 2, outputLayout: MADEDegrees.OutputLayout = .parameterMajor
     ) -> AutoregressiveSubject {
         AutoregressiveSubject(
             name: name, eventShape: [features], contextFeatures: contextFeatures,
             build: { device, random in
                 let made = try MADE(
-                    name: "made", features: features, hidden: [9, 7], contextFeatures: contextFeatures, degrees: degrees, random: &random, on: device)
+                    name: "made", features: features, hidden: [9, 7], contextFeatures: contextFeatures, degrees: degrees,
+                    outputsPerFeature: outputsPerFeature, outputLayout: outputLayout, random: &random, on: device)
                 return (made, direction.map { AutoregressiveAffine(conditioner: made, direction: $0) })
             },
             inputUnits: { ($0 as! MADE).degrees.input.map { $0 - 1 } },
@@ -59,6 +61,8 @@ struct AutoregressiveSubject: CustomStringConvertible, Sendable {
         made("MADE sequential", features: 6, degrees: .sequential),
         made("MADE random degrees", features: 6, degrees: .random),
         made("MADE with context", features: 5, contextFeatures: 3, degrees: .sequential),
+        // nsf-ar's MADE: a spline's 3K − 1 parameters per feature, feature by feature.
+        made("MADE spline outputs, random degrees, context", features: 5, contextFeatures: 2, degrees: .random, outputsPerFeature: 11, outputLayout: .featureMajor),
         convolutional("PixelCNN", eventShape: [2, 3, 4]) { device, random in
             try PixelCNN(name: "pixelcnn", channels: 2, hidden: 5, layers: 3, random: &random, on: device)
         },

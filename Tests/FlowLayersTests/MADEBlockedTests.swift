@@ -16,7 +16,12 @@ import Testing
         let context: Int
         let degrees: MADEDegrees.Assignment
         let activation: UnaryOp
-        var description: String { "\(features) features, hidden \(hidden), context \(context), \(degrees), \(activation)" }
+        /// MAF's `[μ, α]` unless set; nsf-ar's MADEs emit a spline's parameters feature by feature.
+        var outputsPerFeature = 2
+        var outputLayout = MADEDegrees.OutputLayout.parameterMajor
+        var description: String {
+            "\(features) features, hidden \(hidden), context \(context), \(degrees), \(activation), \(outputsPerFeature) outputs per feature \(outputLayout)"
+        }
     }
 
     static let shapes: [Shape] = [
@@ -24,6 +29,8 @@ import Testing
         Shape(features: 7, hidden: [140, 130], context: 3, degrees: .random, activation: .relu),
         Shape(features: 70, hidden: [130, 190], context: 0, degrees: .sequential, activation: .relu),
         Shape(features: 11, hidden: [160, 131], context: 2, degrees: .random, activation: .softplus),
+        Shape(features: 6, hidden: [150, 140], context: 2, degrees: .random, activation: .relu, outputsPerFeature: 23, outputLayout: .featureMajor),
+        Shape(features: 5, hidden: [130, 140], context: 0, degrees: .sequential, activation: .softplus, outputsPerFeature: 3, outputLayout: .parameterMajor),
     ]
 
     @Test(arguments: TestDevices.all)
@@ -32,7 +39,8 @@ import Testing
             var random = RandomStream(seed: 500 + UInt64(index))
             let made = try MADE(
                 name: "made", features: shape.features, hidden: shape.hidden, contextFeatures: shape.context, degrees: shape.degrees,
-                activation: shape.activation, random: &random, on: d.device)
+                outputsPerFeature: shape.outputsPerFeature, outputLayout: shape.outputLayout, activation: shape.activation,
+                random: &random, on: d.device)
             // Several tiles in some layer, or the test would not test the tiling.
             #expect(made.layout.plan.layers.contains { $0.rowTiles.count > 1 && $0.columnTiles.count > 1 }, "\(shape): one tile only")
             // The zero last layer would hide the products behind it.
@@ -55,7 +63,7 @@ import Testing
         let batch = 23
         let x = try random.next([batch, shape.features], .normal, on: d.device)
         let context = shape.context > 0 ? try random.next([batch, shape.context], .normal, on: d.device) : nil
-        let gradOutput = try random.next([batch, 2 * shape.features], .normal, on: d.device)
+        let gradOutput = try random.next([batch, made.outputs], .normal, on: d.device)
         made.parameters.forEach { $0.zeroGrad() }
         let (output, tape) = try made.forward(x, context: context)
         let grads = try made.backward(tape, gradOutput: gradOutput)

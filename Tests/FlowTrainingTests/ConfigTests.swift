@@ -38,11 +38,19 @@ struct ConfigTests {
         let affine = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "realnvp", "bins": null}}"#)
         #expect(affine.model.bins == nil && affine.model.tailBound == nil)
         #expect(try !String(decoding: affine.encoded(), as: UTF8.self).contains("bins"))
+        // The autoregressive spline flow: the same spline keys, MAF's width, its own raw value.
+        let ar = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "nsf-ar", "bins": 5}}"#)
+        #expect(ar.model.kind == .nsfAR && ar.model.layers == 4 && ar.model.hidden == 256 && ar.model.bins == 5 && ar.model.tailBound == 5)
+        #expect(String(decoding: try ar.encoded(), as: UTF8.self).contains(#""nsf-ar""#))
+        #expect(try TrainingConfig.parse(ar.encoded()) == ar)
     }
 
     /// Spline keys out of range, of the wrong type, or on a kind without splines are errors naming the key.
     @Test(arguments: [
         (#""kind": "nsf", "bins": 0"#, "config key 'model.bins': must be in 1...64, got 0"),
+        (#""kind": "nsf-ar", "bins": 65"#, "config key 'model.bins': must be in 1...64, got 65"),
+        (#""kind": "nsf-ar", "tailBound": -1"#, "config key 'model.tailBound': must be in 0.001...10000.0, got -1.0"),
+        (#""kind": "nsfar""#, "config key 'model.kind'"),
         (#""kind": "nsf", "bins": 65"#, "config key 'model.bins': must be in 1...64, got 65"),
         (#""kind": "nsf", "bins": 2.5"#, "config key 'model.bins': expected an integer, got 2.5"),
         (#""kind": "nsf", "tailBound": 0"#, "config key 'model.tailBound': must be in 0.001...10000.0, got 0.0"),
@@ -51,9 +59,9 @@ struct ConfigTests {
         (#""kind": "nsf", "tailBound": "wide""#, "config key 'model.tailBound': expected a number, got \"wide\""),
         (#""kind": "nsf", "bin": 8"#, "config key 'model.bin': unknown key"),
         (#""kind": "nsf", "tailbound": 3"#, "config key 'model.tailbound': unknown key (did you mean 'tailBound'?)"),
-        (#""kind": "realnvp", "bins": 8"#, "config key 'model.bins': applies only to model.kind nsf, not realnvp"),
-        (#""bins": 8"#, "config key 'model.bins': applies only to model.kind nsf, not realnvp"),
-        (#""kind": "maf", "tailBound": 3"#, "config key 'model.tailBound': applies only to model.kind nsf, not maf"),
+        (#""kind": "realnvp", "bins": 8"#, "config key 'model.bins': applies only to model.kind nsf or nsf-ar, not realnvp"),
+        (#""bins": 8"#, "config key 'model.bins': applies only to model.kind nsf or nsf-ar, not realnvp"),
+        (#""kind": "maf", "tailBound": 3"#, "config key 'model.tailBound': applies only to model.kind nsf or nsf-ar, not maf"),
     ])
     func splineKeysAreChecked(model: String, message: String) {
         let text = #"{"data": {"kind": "toy", "name": "moons"}, "model": {"# + model + "}}"

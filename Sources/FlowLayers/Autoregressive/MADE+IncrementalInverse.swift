@@ -17,10 +17,12 @@ extension MADE {
     /// the result between that layout and `[batch, features]` is a product with a 0/1 permutation
     /// matrix, which is exact.
     ///
-    /// Returns nil where the fused ReLU epilogue does not apply (another activation); the caller
-    /// then runs the plain recursion.
+    /// Returns nil where the fused ReLU epilogue does not apply (another activation), or the
+    /// outputs are not MAF's `[μ, α]`; the caller then runs the plain recursion.
     func incrementalInverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult? {
-        guard activation == .relu, z.rank == 2, z.shape[1] == features, z.shape[0] > 0 else { return nil }
+        guard activation == .relu, degrees.outputsPerFeature == 2, degrees.outputLayout == .parameterMajor,
+            z.rank == 2, z.shape[1] == features, z.shape[0] > 0
+        else { return nil }
         let device = z.device
         let (batch, contextCount) = (z.shape[0], contextFeatures)
         let plan = layout.blocks

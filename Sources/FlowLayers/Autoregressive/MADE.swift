@@ -3,8 +3,9 @@ import FlowRuntime
 /// MADE, the masked autoencoder for distribution estimation (Germain et al. 2015,
 /// arXiv:1502.03509): an MLP `Linear → ReLU → … → Linear` whose weights are multiplied by fixed
 /// binary masks built from `MADEDegrees`, so output `j` depends only on the inputs of degree
-/// below `output[j]`. For `[B, D]` inputs the output is `[B, 2D]`: `μ = o[:, 0:D]`,
-/// `α = o[:, D:2D]` (W2/W3). The context `[B, K]`, when given, feeds every unit of the first hidden
+/// below `output[j]`. For `[B, D]` inputs the output is `[B, m·D]` with `m` outputs per feature
+/// (`outputsPerFeature`); by default `m = 2` in blocks, `μ = o[:, 0:D]`, `α = o[:, D:2D]` (W2/W3),
+/// while a spline transformer takes `m = 3K − 1` feature by feature. The context `[B, K]`, when given, feeds every unit of the first hidden
 /// layer through unmasked columns: it carries no position in the autoregressive order.
 ///
 /// The last layer is zero-initialised, so an autoregressive transform driven by a MADE starts as
@@ -32,14 +33,17 @@ public final class MADE: AutoregressiveConditioner {
     /// `hidden` lists the hidden layer widths (W2: `[256, 256]`); it may be empty (one masked layer).
     public init(
         name: String, features: Int, hidden: [Int], contextFeatures: Int = 0, degrees assignment: MADEDegrees.Assignment = .sequential,
+        outputsPerFeature: Int = 2, outputLayout: MADEDegrees.OutputLayout = .parameterMajor,
         activation: UnaryOp = .relu, random: inout RandomStream, on device: any Device
     ) throws {
         guard contextFeatures >= 0 else {
             throw FlowError.invalidArgument(op: "MADE(\(name))", detail: "negative context features \(contextFeatures)")
         }
-        degrees = try MADEDegrees(features: features, hidden: hidden, assignment: assignment, random: &random)
+        degrees = try MADEDegrees(
+            features: features, hidden: hidden, assignment: assignment, outputsPerFeature: outputsPerFeature, outputLayout: outputLayout,
+            random: &random)
         let masks = degrees.masks(contextFeatures: contextFeatures)
-        let sizes = [features] + hidden + [2 * features]
+        let sizes = [features] + hidden + [outputsPerFeature * features]
         var layers: [Linear] = []
         for index in 0..<(sizes.count - 1) {
             let inputs = sizes[index] + (index == 0 ? contextFeatures : 0)
@@ -57,6 +61,8 @@ public final class MADE: AutoregressiveConditioner {
     }
 
     public var features: Int { degrees.features }
+    /// Output columns: `outputsPerFeature · features`.
+    public var outputs: Int { degrees.outputsPerFeature * degrees.features }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
     /// Mask nonzeros plus biases (the workloads' "params free").
     public var freeParameterCount: Int { maskNonzeros.reduce(0, +) + layers.reduce(0) { $0 + $1.outputs } }
@@ -119,8 +125,8 @@ public final class MADE: AutoregressiveConditioner {
     /// The joined input's gradient `[B, features + context]` in the original order, accumulating
     /// the parameters' gradients on the way when asked to.
     private func backpropagate(_ tape: Tape, gradOutput: Tensor, accumulating: Bool) throws -> Tensor {
-        guard gradOutput.shape == [tape.inputs[0].shape[0], 2 * features] else {
-            throw FlowError.shapeMismatch(op: "MADE.backward", detail: "gradOutput \(gradOutput.shape), expected [\(tape.inputs[0].shape[0]), \(2 * features)]")
+        guard gradOutput.shape == [tape.inputs[0].shape[0], outputs] else {
+            throw FlowError.shapeMismatch(op: "MADE.backward", detail: "gradOutput \(gradOutput.shape), expected [\(tape.inputs[0].shape[0]), \(outputs)]")
         }
         var grad = try gradOutput.gather(layout.rowOrder[layers.count - 1])
         for index in layers.indices.reversed() {

@@ -13,7 +13,8 @@ struct MADEDegreeBlocks {
     /// `inputOrder[k]`: the input feature whose degree is `k + 1`.
     let inputOrder: [Int]
     /// For every layer (hidden layers, then the output layer): the original index of each row in
-    /// sorted order. Outputs are interleaved by degree: `μ` then `α` of degree 1, of degree 2, ….
+    /// sorted order. Outputs are grouped by degree: the outputs of the feature of degree 1 in
+    /// parameter order (MAF: `μ` then `α`), then those of degree 2, ….
     let rowOrder: [[Int32]]
     /// For every layer: the original index of each column (the previous layer's `rowOrder`).
     let columnOrder: [[Int32]]
@@ -35,7 +36,9 @@ struct MADEDegreeBlocks {
             var running = 0
             ends.append(counts.map { count in running += count; return running })
         }
-        rows.append(inputOrder.flatMap { [Int32($0), Int32(degrees.features + $0)] })
+        rows.append(inputOrder.flatMap { feature in
+            (0..<degrees.outputsPerFeature).map { Int32(degrees.outputIndex(feature: feature, parameter: $0)) }
+        })
         let joinedInput = (0..<contextFeatures).map { Int32(degrees.features + $0) } + inputOrder.map(Int32.init)
         rowOrder = rows
         columnOrder = [joinedInput] + rows.dropLast()

@@ -5,9 +5,19 @@ import FlowRuntime
 /// one (into the outputs), so output `j` depends only on inputs of degree below `output[j]`.
 ///
 /// Degrees are 1-based. Inputs carry a permutation of `1…D`; hidden units carry degrees in
-/// `1…D−1` (a hidden unit of degree `D` could reach no output); output `j ∈ [0, 2D)` has the
-/// degree of input `j mod D` (its μ and α share the feature's degree).
+/// `1…D−1` (a hidden unit of degree `D` could reach no output); every feature has
+/// `outputsPerFeature` outputs, all of its degree, laid out as `outputLayout` says (MAF's μ and α:
+/// two per feature, output `j ∈ [0, 2D)` belonging to feature `j mod D`).
 public struct MADEDegrees: Sendable, Equatable {
+    /// Where a feature's outputs sit in the `[B, m·D]` output (`m` outputs per feature).
+    public enum OutputLayout: Sendable, Equatable {
+        /// `m` blocks of `D`: output `p·D + i` is parameter `p` of feature `i` (MAF's `[μ, α]`).
+        case parameterMajor
+        /// Feature by feature: output `i·m + p` is parameter `p` of feature `i`, so the output
+        /// reads as `[B, D, m]` with no copy (the spline op's parameter layout).
+        case featureMajor
+    }
+
     public enum Assignment: Sendable, Equatable {
         /// The W2/W3 (nflows) degrees: input `i` has degree `i + 1`, hidden unit `k` of every
         /// layer has `(k mod (D − 1)) + 1`.
@@ -19,10 +29,35 @@ public struct MADEDegrees: Sendable, Equatable {
 
     public let input: [Int]
     public let hidden: [[Int]]
+    public let outputsPerFeature: Int
+    public let outputLayout: OutputLayout
     public var features: Int { input.count }
-    public var output: [Int] { input + input }
 
-    public init(features: Int, hidden: [Int], assignment: Assignment, random: inout RandomStream) throws {
+    /// The degree of every output, in output order.
+    public var output: [Int] {
+        switch outputLayout {
+        case .parameterMajor: (0..<outputsPerFeature).flatMap { _ in input }
+        case .featureMajor: input.flatMap { repeatElement($0, count: outputsPerFeature) }
+        }
+    }
+
+    /// The output index of parameter `parameter` of input feature `feature`.
+    public func outputIndex(feature: Int, parameter: Int) -> Int {
+        switch outputLayout {
+        case .parameterMajor: parameter * features + feature
+        case .featureMajor: feature * outputsPerFeature + parameter
+        }
+    }
+
+    public init(
+        features: Int, hidden: [Int], assignment: Assignment, outputsPerFeature: Int = 2, outputLayout: OutputLayout = .parameterMajor,
+        random: inout RandomStream
+    ) throws {
+        guard outputsPerFeature >= 1 else {
+            throw FlowError.invalidArgument(op: "MADEDegrees", detail: "outputs per feature must be positive, got \(outputsPerFeature)")
+        }
+        self.outputsPerFeature = outputsPerFeature
+        self.outputLayout = outputLayout
         guard features >= 2 else {
             throw FlowError.invalidArgument(op: "MADEDegrees", detail: "an autoregressive MADE needs at least 2 features, got \(features)")
         }

@@ -115,10 +115,16 @@ public struct DataConfig: Codable, Equatable, Sendable {
 }
 
 public struct ModelConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf, nsf }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf, nsf
+        /// The autoregressive spline flow (MADE-conditioned splines).
+        case nsfAR = "nsf-ar"
+
+        /// The spline kinds, the only ones with `bins` and `tailBound`.
+        public var hasSplines: Bool { self == .nsf || self == .nsfAR }
+    }
 
     public var kind: Kind
-    /// Couplings (realnvp, nice, nsf) or MADE blocks (maf, iaf).
+    /// Couplings (realnvp, nice, nsf) or MADE blocks (maf, iaf, nsf-ar).
     public var layers: Int
     /// Hidden units (vector models) or hidden channels (image models).
     public var hidden: Int
@@ -129,11 +135,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var steps: Int
     /// Memory-saving reversible backward pass (rebuilds activations through the inverse).
     public var reversible: Bool
-    /// nsf: spline bins K and tail bound B (identity outside [−B, B]). Nil for every other kind,
+    /// nsf, nsf-ar: spline bins K and tail bound B (identity outside [−B, B]). Nil for every other kind,
     /// so their saved configs hold no spline keys and parse back under the strict reader.
     public var bins: Int?
     public var tailBound: Double?
-    /// nsf's spline shape when the config leaves it out (also for a config built in code with nil).
+    /// The spline shape when the config leaves it out (also for a config built in code with nil).
     public static let defaultBins = 8
     public static let defaultTailBound = 5.0
 
@@ -144,6 +150,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .realnvp: (8, 128)
             // Splines are more expressive per layer than affine couplings, so fewer suffice.
             case .nsf: (4, 128)
+            // Each block transforms every feature (a coupling only half), on MAF's width.
+            case .nsfAR: (4, 256)
             case .nice: (4, 256)
             case .maf, .iaf: (5, 256)
             case .glow: (0, 64)
@@ -155,14 +163,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         levels = try reader.int("levels", default: 2, in: ConfigLimits.imageLevels)
         steps = try reader.int("steps", default: 4, in: ConfigLimits.stepsPerLevel)
         reversible = try reader.bool("reversible", default: false)
-        if kind == .nsf {
+        if kind.hasSplines {
             bins = try reader.int("bins", default: Self.defaultBins, in: ConfigLimits.splineBins)
             tailBound = try reader.double("tailBound", default: Self.defaultTailBound, range: ConfigLimits.splineTailBound)
         } else {
             // Refused rather than ignored: a spline key on another kind is a mistake the run
             // would otherwise silently hide.
-            try reader.onlyFor("bins", "applies only to model.kind nsf, not \(kind.rawValue)")
-            try reader.onlyFor("tailBound", "applies only to model.kind nsf, not \(kind.rawValue)")
+            try reader.onlyFor("bins", "applies only to model.kind nsf or nsf-ar, not \(kind.rawValue)")
+            try reader.onlyFor("tailBound", "applies only to model.kind nsf or nsf-ar, not \(kind.rawValue)")
             bins = nil
             tailBound = nil
         }

@@ -28,7 +28,7 @@ public enum ModelBuilder {
                     .makeFlow(random: &random, on: device)
             case .realnvp:
                 core = try RealNVPImage(imageShape: shape, scales: model.levels, hidden: model.hidden).makeFlow(random: &random, on: device)
-            case .nice, .maf, .iaf, .nsf:
+            case .nice, .maf, .iaf, .nsf, .nsfAR:
                 throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow or realnvp")
             }
         } else {
@@ -58,8 +58,13 @@ public enum ModelBuilder {
                     features: features, layers: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
                     bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound)
                 ).makeFlow(random: &random, on: device)
+            case .nsfAR:
+                core = try AutoregressiveNeuralSplineFlow(
+                    features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
+                    bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound)
+                ).makeFlow(random: &random, on: device)
             case .glow:
-                throw ConfigError(key: "model.kind", "glow models images; for vectors use realnvp, nice, maf, iaf or nsf")
+                throw ConfigError(key: "model.kind", "glow models images; for vectors use realnvp, nice, maf, iaf, nsf or nsf-ar")
             }
         }
         return Flow(

@@ -2,8 +2,9 @@ import FlowLayers
 import FlowRuntime
 
 extension BijectorCases {
-    /// Spline couplings: odd feature counts, both mask patterns, with and without a context. The
-    /// bounds are small enough that some of the normal inputs fall in the identity tails.
+    /// Spline couplings and autoregressive splines: odd feature counts, both mask patterns, with
+    /// and without a context. The bounds are small enough that some of the normal inputs fall in
+    /// the identity tails.
     static let spline: [BijectorCase] = [
         BijectorCase(name: "SplineCoupling K=4 half", eventShape: [5]) { device, random in
             try SplineCoupling(
@@ -15,6 +16,21 @@ extension BijectorCases {
             try SplineCoupling(
                 mask: VectorMask(features: 4, pattern: .alternating(conditionOnEven: false), on: device),
                 conditioner: MLP(name: "net", sizes: [2, 8, 2 * 8], contextFeatures: 2, random: &random, on: device),
+                options: SplineOptions(bins: 3, bound: 1.5))
+        },
+        // MADE-driven splines (nsf-ar's blocks), smooth activations as for MAF (`smoothAR`).
+        BijectorCase(name: "AutoregressiveSpline K=4", eventShape: [5]) { device, random in
+            try AutoregressiveSpline(
+                made: MADE(
+                    name: "made", features: 5, hidden: [9], outputsPerFeature: 11, outputLayout: .featureMajor, activation: smoothAR,
+                    random: &random, on: device),
+                options: SplineOptions(bins: 4, bound: 2))
+        },
+        BijectorCase(name: "AutoregressiveSpline K=3 random degrees with context", eventShape: [4], contextFeatures: 2) { device, random in
+            try AutoregressiveSpline(
+                made: MADE(
+                    name: "made", features: 4, hidden: [7, 6], contextFeatures: 2, degrees: .random, outputsPerFeature: 8,
+                    outputLayout: .featureMajor, activation: smoothAR, random: &random, on: device),
                 options: SplineOptions(bins: 3, bound: 1.5))
         },
     ]
