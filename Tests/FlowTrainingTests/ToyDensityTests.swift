@@ -21,6 +21,18 @@ struct ToyDensityTests {
         #expect(abs(total / 20_000 - entropy) < 0.06, "\(density): −mean log p = \(total / 20_000), entropy \(entropy)")
     }
 
+    /// `data.standardize` on a toy density puts its statistics (from a fixed sample) in front of
+    /// the model; without it there are none. Banana: x₂ ~ N(0, 4²) and x₁ = x₂²/4 + N(0, 1), so
+    /// E x₁ = 4 and Var x₁ = 2·4⁴/16 + 1 = 33.
+    @Test func toyStandardizationUsesTheDensitysMoments() throws {
+        let on = try TrainingConfig.parse(Data(#"{"data": {"kind": "toy", "name": "banana", "standardize": true}}"#.utf8))
+        let statistics = try #require(try DataLoader.load(on.data, seed: 3).standardization)
+        #expect(abs(statistics.mean[0] - 4) < 0.1 && abs(statistics.mean[1]) < 0.05, "mean \(statistics.mean)")
+        #expect(abs(statistics.std[0] - Float(33).squareRoot()) < 0.1 && abs(statistics.std[1] - 4) < 0.05, "std \(statistics.std)")
+        let off = try TrainingConfig.parse(Data(#"{"data": {"kind": "toy", "name": "banana"}}"#.utf8))
+        #expect(try DataLoader.load(off.data, seed: 3).standardization == nil)
+    }
+
     @Test func sameStreamSamePoints() throws {
         for density in ToyDensity.allCases {
             var a = RandomStream(seed: 5)

@@ -81,8 +81,9 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var validationFraction: Double
     /// `toy`: held-out samples drawn for validation and test.
     public var evaluationSize: Int
-    /// Tabular data: standardise features (a fixed transform at the front of the model whose
-    /// log-det counts, so densities stay in the data's units).
+    /// Vector data: standardise features (a fixed transform at the front of the model whose
+    /// log-det counts, so densities stay in the data's units), with the training split's
+    /// statistics, or for a toy density those of a fixed sample of 100,000 points of it.
     public var standardize: Bool
     /// Images: number of intensity levels (17 for the digits' 0…16, 256 for 8-bit images).
     public var levels: Int?
