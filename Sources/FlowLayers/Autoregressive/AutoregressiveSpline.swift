@@ -13,13 +13,15 @@ import FlowRuntime
 /// Forward (data → noise, the density direction) is one pass, as for MAF. Inverse (sampling) takes
 /// `D` passes `x ← RQS⁻¹(z; θ(x))` from `x = 0`: after pass `k` the features of degree ≤ `k` are
 /// exact, so after `D` passes every `θ_i` was computed from exact inputs and so is the result.
-/// The incremental MADE (`MADE.incrementalInverse`) solves MAF's affine step in closed form per
-/// degree block; here each block would need a spline inverse on a `[1, B]` slice, which the full
-/// passes already do with every feature at once, so they are used as they are.
+/// Through a ReLU MADE the passes run incrementally (`MADE.solveByDegree`, as for MAF): pass `d`
+/// computes only the units of degree `d − 1` and the spline of the feature of degree `d`, so
+/// sampling costs about one network evaluation plus `D` one-column spline inverses.
 public final class AutoregressiveSpline: Bijector {
     public let name: String
     public let made: MADE
     public let options: SplineOptions
+    /// The incremental inverse; off only to test it against the plain recursion.
+    public var useIncrementalInverse = true
 
     public init(name: String = "AutoregressiveSpline", made: MADE, options: SplineOptions) throws {
         guard made.degrees.outputsPerFeature == options.parametersPerElement, made.degrees.outputLayout == .featureMajor else {
@@ -57,6 +59,7 @@ public final class AutoregressiveSpline: Bijector {
         guard z.rank == 2, z.shape[1] == made.features else {
             throw FlowError.shapeMismatch(op: "\(name).inverse", detail: "input \(z.shape), expected [B, \(made.features)]")
         }
+        if useIncrementalInverse, let result = try incrementalInverse(z, context: context) { return result }
         var x = try z.zerosLike()
         var logDet = try Tensor.zeros([z.shape[0]], on: z.device)
         for _ in 0..<made.sequentialPasses(eventShape: [made.features]) {
@@ -64,6 +67,28 @@ public final class AutoregressiveSpline: Bijector {
             (x, logDet) = try z.rationalQuadraticSpline(parameters: theta, options: options, inverse: true)
         }
         return BijectorResult(output: x, logDet: logDet)
+    }
+
+    /// One degree at a time: each feature's `[m, B]` block of MADE outputs, moved to the spline
+    /// op's `[B, 1, m]` by a gather (exact), then that feature's inverse. The log-det sums the
+    /// features' terms in degree order.
+    private func incrementalInverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult? {
+        let (batch, perFeature) = (z.shape[0], options.parametersPerElement)
+        // The gather's indices are 32-bit; a batch too large for them takes the plain passes.
+        guard batch > 0, batch <= Int(Int32.max) / perFeature else { return nil }
+        // transposed[b·m + p] = block[p·B + b].
+        let transpose = try IndexTensor(
+            (0..<(batch * perFeature)).map { Int32(($0 % perFeature) * batch + $0 / perFeature) }, on: z.device)
+        var logDet = try Tensor.zeros([batch], on: z.device)
+        let solved = try made.solveByDegree(z, context: context) { block, noiseRow in
+            let theta = try block.reshaped([1, perFeature * batch]).gather(transpose).reshaped([batch, 1, perFeature])
+            let (value, featureLogDet) = try noiseRow.reshaped([batch, 1]).rationalQuadraticSpline(
+                parameters: theta, options: options, inverse: true)
+            logDet = try logDet.adding(featureLogDet)
+            return try value.reshaped([1, batch])
+        }
+        guard let solved else { return nil }
+        return BijectorResult(output: solved.x, logDet: logDet)
     }
 
     /// `∂L/∂x = ∂z/∂x ⊙ g_z + ∂(log-det)/∂x · g_l` through the spline directly, plus the MADE's

@@ -20,11 +20,32 @@ extension MADE {
     /// Returns nil where the fused ReLU epilogue does not apply (another activation), or the
     /// outputs are not MAF's `[μ, α]`; the caller then runs the plain recursion.
     func incrementalInverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult? {
-        guard activation == .relu, degrees.outputsPerFeature == 2, degrees.outputLayout == .parameterMajor,
-            z.rank == 2, z.shape[1] == features, z.shape[0] > 0
+        guard degrees.outputsPerFeature == 2, degrees.outputLayout == .parameterMajor else { return nil }
+        let batch = z.shape.first ?? 0
+        guard
+            let (x, outputs) = try solveByDegree(z, context: context, solve: { block, noiseRow in
+                // x_d = z_d · exp(α_d) + μ_d for the input of degree d.
+                let shiftAndLogScale = try block.reshaped([1, 2 * batch]).split([batch, batch])
+                return try noiseRow.multiplying(shiftAndLogScale[1].unary(.exp)).adding(shiftAndLogScale[0])
+            })
         else { return nil }
+        // log|det ∂x/∂z| = Σ α: the odd rows of the output state.
+        let columnSums = try outputs.reshaped([features, 2 * batch]).featureSum().reshaped([1, 2 * batch])
+        let logDet = try columnSums.split([batch, batch])[1].reshaped([batch])
+        return BijectorResult(output: x, logDet: logDet)
+    }
+
+    /// The incremental recursion for any per-feature transformer: for each degree `d` in turn,
+    /// `solve(block, noiseRow)` gets that feature's `m` outputs as `[m, B]` (parameter `p` in row
+    /// `p`) and its noise `[1, B]`, and returns its data value `[1, B]`, which later degrees read.
+    /// Returns `x [B, D]` and the final output state `[m·D, B]` (rows grouped by degree), or nil
+    /// where the fused ReLU epilogue does not apply.
+    func solveByDegree(
+        _ z: Tensor, context: Tensor?, solve: (_ block: Tensor, _ noiseRow: Tensor) throws -> Tensor
+    ) throws -> (x: Tensor, outputs: Tensor)? {
+        guard activation == .relu, z.rank == 2, z.shape[1] == features, z.shape[0] > 0 else { return nil }
         let device = z.device
-        let (batch, contextCount) = (z.shape[0], contextFeatures)
+        let (batch, contextCount, perFeature) = (z.shape[0], contextFeatures, degrees.outputsPerFeature)
         let plan = layout.blocks
         let sortedWeights = try sortedLayers().map { (weight: $0.weight, bias: try $0.bias.reshaped([$0.bias.count, 1])) }
 
@@ -65,17 +86,16 @@ extension MADE {
                         into: states[layer], activation: .relu, batch: batch)
                 }
             }
+            let rows = (perFeature * known)..<(perFeature * degree)
             try addProduct(
-                rows: (2 * known)..<(2 * known + 2), reading: plan.prefix(hidden - 1, degree: known), width: plan.width(hidden - 1),
+                rows: rows, reading: plan.prefix(hidden - 1, degree: known), width: plan.width(hidden - 1),
                 weight: sortedWeights[hidden].weight, source: hidden == 0 ? input : states[hidden - 1],
                 into: outputs, activation: .none, batch: batch)
-            // x_d = z_d · exp(α_d) + μ_d for the input of degree d.
-            let pair = try Tensor.empty([1, 2 * batch], on: device)
-            try pair.copyElements(from: outputs, sourceOffset: 2 * known * batch, count: 2 * batch)
-            let shiftAndLogScale = try pair.split([batch, batch])
+            let block = try Tensor.empty([perFeature, batch], on: device)
+            try block.copyElements(from: outputs, sourceOffset: rows.lowerBound * batch, count: perFeature * batch)
             let noiseRow = try Tensor.empty([1, batch], on: device)
             try noiseRow.copyElements(from: noise, sourceOffset: known * batch, count: batch)
-            let value = try noiseRow.multiplying(shiftAndLogScale[1].unary(.exp)).adding(shiftAndLogScale[0])
+            let value = try solve(block, noiseRow)
             try input.copyElements(from: value, offset: (contextCount + known) * batch, count: batch)
         }
 
@@ -84,10 +104,7 @@ extension MADE {
         var gather = GemmSpec(m: batch, n: features, k: features, transposeA: true, lda: batch)
         gather.offsetA = contextCount * batch
         try Tensor.gemm(gather, input, permutation, into: x)
-        // log|det ∂x/∂z| = Σ α: the odd rows of the output state.
-        let columnSums = try outputs.reshaped([features, 2 * batch]).featureSum().reshaped([1, 2 * batch])
-        let logDet = try columnSums.split([batch, batch])[1].reshaped([batch])
-        return BijectorResult(output: x, logDet: logDet)
+        return (x, outputs)
     }
 
     /// `into[rows, :] = act(into[rows, :] + weight[rows, 0..<reading] · source[0..<reading, :])`.
@@ -102,7 +119,7 @@ extension MADE {
     }
 
     /// `P[k, i] = 1` where `i = order[k]`, else 0.
-    private func permutationMatrix(_ order: [Int], on device: any Device) throws -> Tensor {
+    func permutationMatrix(_ order: [Int], on device: any Device) throws -> Tensor {
         var values = [Float](repeating: 0, count: order.count * order.count)
         for (row, column) in order.enumerated() { values[row * order.count + column] = 1 }
         return try Tensor(values, shape: [order.count, order.count], on: device)
