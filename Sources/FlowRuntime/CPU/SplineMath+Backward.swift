@@ -55,18 +55,24 @@ extension SplineMath {
     ) {
         var m = u[0]
         for i in 1..<k { m = Float.maximum(m, u[i]) }
-        var total: Float = 0
-        for i in 0..<k { total += Foundation.exp(u[i] - m) }
-        // Only interior knots move with the logits.
-        let gLo: Float = bin >= 1 ? lo : 0
-        let gHi: Float = bin + 1 <= k - 1 ? hi : 0
-        let scale = 2 * bound * (1 - minSize * Float(k))
-        func dShare(_ i: Int) -> Float { scale * ((i < bin ? gLo : 0) + (i <= bin ? gHi : 0)) }
-        var dot: Float = 0
-        for i in 0..<k { dot += Foundation.exp(u[i] - m) / total * dShare(i) }
-        for i in 0..<k {
-            let share = Foundation.exp(u[i] - m) / total
-            du[i] = inside ? share * (dShare(i) - dot) : 0
+        // Each exponential once (the kernel recomputes them; the values are the same either way).
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { e in
+            var total: Float = 0
+            for i in 0..<k {
+                e[i] = Foundation.exp(u[i] - m)
+                total += e[i]
+            }
+            // Only interior knots move with the logits.
+            let gLo: Float = bin >= 1 ? lo : 0
+            let gHi: Float = bin + 1 <= k - 1 ? hi : 0
+            let scale = 2 * bound * (1 - minSize * Float(k))
+            func dShare(_ i: Int) -> Float { scale * ((i < bin ? gLo : 0) + (i <= bin ? gHi : 0)) }
+            var dot: Float = 0
+            for i in 0..<k { dot += e[i] / total * dShare(i) }
+            for i in 0..<k {
+                let share = e[i] / total
+                du[i] = inside ? share * (dShare(i) - dot) : 0
+            }
         }
     }
 }
