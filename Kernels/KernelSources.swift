@@ -7,6 +7,21 @@ public enum KernelSources {
     /// Every kernel file except `common.cl`, which is prepended to each of them.
     public static let programNames = ["gemm", "conv", "coupling", "spline", "reduce", "elementwise", "channel", "layout", "adam", "random"]
 
+    /// What a backend compiles for kernel file `<name>.cl`: `common.cl`, then the file. The OpenCL
+    /// backend builds this text as OpenCL C and NVRTC compiles the same text as CUDA C++;
+    /// `common.cl` selects the dialect, so the two cannot drift apart.
+    public static func programSource(named name: String) throws -> String {
+        try programSource(name: name, body: source(named: name))
+    }
+
+    /// `common.cl` followed by `body`, which compiler messages call `<name>.cl`.
+    public static func programSource(name: String, body: String) throws -> String {
+        // The #line directives make build logs give the file and line an error is in, rather
+        // than a line number in the concatenation.
+        let common = try source(named: "common")
+        return "#line 1 \"common.cl\"\n" + common + "\n#line 1 \"\(name).cl\"\n" + body
+    }
+
     /// Source text of `<name>.cl`.
     public static func source(named name: String) throws -> String {
         if let directory = ProcessInfo.processInfo.environment["FLOWKIT_KERNEL_DIR"], !directory.isEmpty {
