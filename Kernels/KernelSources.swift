@@ -1,8 +1,9 @@
 import Foundation
 
-/// The OpenCL C sources in this folder, embedded into the binary at build time so a built
-/// `flowkit` never looks for files at run time. Setting `FLOWKIT_KERNEL_DIR` to a folder makes
-/// `source(named:)` read `<name>.cl` from there instead, for kernel development without rebuilds.
+/// The kernel sources in this folder (OpenCL C that is also CUDA C++, see `common.cl`), embedded
+/// into the binary at build time so a built `flowkit` never looks for files at run time. Setting
+/// `FLOWKIT_KERNEL_DIR` to a folder makes `source(named:)` read `<name>.cl` from there instead,
+/// for kernel development without rebuilds.
 public enum KernelSources {
     /// Every kernel file except `common.cl`, which is prepended to each of them.
     public static let programNames = ["gemm", "conv", "coupling", "spline", "reduce", "elementwise", "channel", "layout", "adam", "random"]
