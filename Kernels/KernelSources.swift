@@ -1,11 +1,27 @@
 import Foundation
 
-/// The OpenCL C sources in this folder, embedded into the binary at build time so a built
-/// `flowkit` never looks for files at run time. Setting `FLOWKIT_KERNEL_DIR` to a folder makes
-/// `source(named:)` read `<name>.cl` from there instead, for kernel development without rebuilds.
+/// The kernel sources in this folder (OpenCL C that is also CUDA C++, see `common.cl`), embedded
+/// into the binary at build time so a built `flowkit` never looks for files at run time. Setting
+/// `FLOWKIT_KERNEL_DIR` to a folder makes `source(named:)` read `<name>.cl` from there instead,
+/// for kernel development without rebuilds.
 public enum KernelSources {
     /// Every kernel file except `common.cl`, which is prepended to each of them.
     public static let programNames = ["gemm", "conv", "coupling", "spline", "reduce", "elementwise", "channel", "layout", "adam", "random"]
+
+    /// What a backend compiles for kernel file `<name>.cl`: `common.cl`, then the file. The OpenCL
+    /// backend builds this text as OpenCL C and NVRTC compiles the same text as CUDA C++;
+    /// `common.cl` selects the dialect, so the two cannot drift apart.
+    public static func programSource(named name: String) throws -> String {
+        try programSource(name: name, body: source(named: name))
+    }
+
+    /// `common.cl` followed by `body`, which compiler messages call `<name>.cl`.
+    public static func programSource(name: String, body: String) throws -> String {
+        // The #line directives make build logs give the file and line an error is in, rather
+        // than a line number in the concatenation.
+        let common = try source(named: "common")
+        return "#line 1 \"common.cl\"\n" + common + "\n#line 1 \"\(name).cl\"\n" + body
+    }
 
     /// Source text of `<name>.cl`.
     public static func source(named name: String) throws -> String {

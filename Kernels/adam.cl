@@ -5,7 +5,7 @@ KERNEL void adam_step(const int n, const float lr, const float beta1, const floa
                       const float weightDecay, const int decoupled, const float correction1,
                       const float correction2, GLOBAL float* param, GLOBAL const float* grad,
                       GLOBAL float* m, GLOBAL float* v) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= n) return;
     float g = grad[i];
     float p = param[i];

@@ -11,7 +11,7 @@
 // One work-item per element of col.
 KERNEL void conv_im2col(GEOMETRY_ARGS, GLOBAL const float* input, GLOBAL float* col) {
     const int columns = B * H * W;
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= C * KH * KW * columns) return;
     const int row = index / columns;
     const int column = index % columns;
@@ -26,7 +26,7 @@ KERNEL void conv_im2col(GEOMETRY_ARGS, GLOBAL const float* input, GLOBAL float* 
 
 // One work-item per input element: sums the patch entries that read it, tap by tap.
 KERNEL void conv_col2im(GEOMETRY_ARGS, GLOBAL const float* col, GLOBAL float* input) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= B * C * H * W) return;
     const int columns = B * H * W;
     const int x = index % W;
@@ -46,7 +46,7 @@ KERNEL void conv_col2im(GEOMETRY_ARGS, GLOBAL const float* col, GLOBAL float* in
 // z[O][B*P] -> y[B][O][P] (+ bias[o]); one work-item per element of y.
 KERNEL void conv_from_channel_major(const int B, const int O, const int P, GLOBAL const float* z,
                                     GLOBAL const float* bias, const int hasBias, GLOBAL float* y) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= B * O * P) return;
     const int p = index % P;
     const int o = (index / P) % O;
@@ -57,7 +57,7 @@ KERNEL void conv_from_channel_major(const int B, const int O, const int P, GLOBA
 // y[B][O][P] -> z[O][B*P]; one work-item per element of z.
 KERNEL void conv_to_channel_major(const int B, const int O, const int P, GLOBAL const float* y,
                                   GLOBAL float* z) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= B * O * P) return;
     const int o = index / (B * P);
     const int b = (index / P) % B;

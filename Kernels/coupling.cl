@@ -5,23 +5,23 @@
 // coupling_bwd is elementwise.
 
 // s, log s and d(log s)/dh for raw scale h.
-inline float3 coupling_scale(const int kind, const float h) {
+INLINE float3 coupling_scale(const int kind, const float h) {
     if (kind == 0) {
         const float a = tanh(h);
-        return (float3)(exp(a), a, 1.0f - a * a);
+        return make_float3(exp(a), a, 1.0f - a * a);
     }
     const float z = h + 2.0f;
     const float s = stable_sigmoid(z);
-    return (float3)(s, -stable_softplus(-z), 1.0f - s);
+    return make_float3(s, -stable_softplus(-z), 1.0f - s);
 }
 
 KERNEL void coupling_fwd(const int rows, const int columns, const int kind, const int order, const int inverse,
                          GLOBAL const float* x, GLOBAL const float* t, GLOBAL const float* h,
                          GLOBAL float* y, GLOBAL float* logdet) {
-    LOCAL float scratch[WGS];
-    const int row = get_group_id(0);
+    LOCAL_ARRAY float scratch[WGS];
+    const int row = GROUP_ID(0);
     float partial = 0.0f;
-    for (int j = get_local_id(0); j < columns; j += get_local_size(0)) {
+    for (int j = LOCAL_ID(0); j < columns; j += LOCAL_SIZE(0)) {
         const int i = row * columns + j;
         const float3 scale = coupling_scale(kind, h[i]);
         partial += scale.y;
@@ -29,14 +29,14 @@ KERNEL void coupling_fwd(const int rows, const int columns, const int kind, cons
         else            y[i] = inverse ? x[i] / scale.x + t[i] : (x[i] - t[i]) * scale.x;
     }
     const float total = group_sum(scratch, partial);
-    if (get_local_id(0) == 0) logdet[row] = inverse ? -total : total;
+    if (LOCAL_ID(0) == 0) logdet[row] = inverse ? -total : total;
 }
 
 KERNEL void coupling_bwd(const int rows, const int columns, const int kind, const int order,
                          GLOBAL const float* x, GLOBAL const float* t, GLOBAL const float* h,
                          GLOBAL const float* dy, GLOBAL const float* dlogdet,
                          GLOBAL float* dx, GLOBAL float* dt, GLOBAL float* dh) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= rows * columns) return;
     const float3 scale = coupling_scale(kind, h[i]);
     const float g = dy[i];

@@ -4,11 +4,11 @@
 // Binary op codes match BinaryOp: 0 add, 1 subtract, 2 multiply.
 
 KERNEL void fill(const int n, const float value, GLOBAL float* y) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i < n) y[i] = value;
 }
 
-inline float unary_value(const int op, const float param, const float x) {
+INLINE float unary_value(const int op, const float param, const float x) {
     switch (op) {
     case 0: return exp(x);
     case 1: return log(x);
@@ -22,13 +22,13 @@ inline float unary_value(const int op, const float param, const float x) {
 }
 
 KERNEL void unary_fwd(const int n, const int op, const float param, GLOBAL const float* x, GLOBAL float* y) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i < n) y[i] = unary_value(op, param, x[i]);
 }
 
 KERNEL void unary_bwd(const int n, const int op, const float param, GLOBAL const float* x, GLOBAL const float* y,
                       GLOBAL const float* dy, GLOBAL float* dx) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= n) return;
     const float g = dy[i];
     float d;
@@ -48,7 +48,7 @@ KERNEL void unary_bwd(const int n, const int op, const float param, GLOBAL const
 // c = a op b over [outer][mid][inner]; with broadcastB, b holds one value per mid index.
 KERNEL void binary_op(const int n, const int mid, const int inner, const int op, const int broadcastB,
                       GLOBAL const float* a, GLOBAL const float* b, GLOBAL float* c) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= n) return;
     const float bv = broadcastB ? b[(i / inner) % mid] : b[i];
     const float av = a[i];

@@ -1,5 +1,5 @@
 // gemm.cl: C = act(alpha * op(A) * op(B) + beta * C (+ bias[n])), row-major, batched by
-// get_global_id(2); lda/ldb/ldc and the offsets address blocks inside larger matrices, and act is
+// GLOBAL_ID(2); lda/ldb/ldc and the offsets address blocks inside larger matrices, and act is
 // the identity or a ReLU (activation 1).
 // Tuning: GEMM_TSM x GEMM_TSN tile per work-group, staged GEMM_TSK deep in local memory; each
 // work-item computes GEMM_WPTM x GEMM_WPTN outputs, so the local size is
@@ -19,17 +19,17 @@ KERNEL void NAME(const int M, const int N, const int K, const float alpha, const
                  GLOBAL float* C, const int strideC, GLOBAL const float* bias, const int hasBias,       \
                  const int lda, const int ldb, const int ldc, const int offsetA, const int offsetB,     \
                  const int offsetC, const int offsetBias, const int activation) {                       \
-    const int tidn = get_local_id(0);                                                                 \
-    const int tidm = get_local_id(1);                                                                 \
+    const int tidn = LOCAL_ID(0);                                                                     \
+    const int tidm = LOCAL_ID(1);                                                                     \
     const int tid = tidm * RTSN + tidn;                                                               \
-    const int offsetN = get_group_id(0) * GEMM_TSN;                                                   \
-    const int offsetM = get_group_id(1) * GEMM_TSM;                                                   \
-    const int batch = get_global_id(2);                                                               \
+    const int offsetN = GROUP_ID(0) * GEMM_TSN;                                                       \
+    const int offsetM = GROUP_ID(1) * GEMM_TSM;                                                       \
+    const int batch = GLOBAL_ID(2);                                                                   \
     A += offsetA + batch * strideA;                                                                   \
     B += offsetB + batch * strideB;                                                                   \
     C += offsetC + batch * strideC;                                                                   \
-    LOCAL float Asub[GEMM_TSK][GEMM_TSM];                                                             \
-    LOCAL float Bsub[GEMM_TSK][GEMM_TSN];                                                             \
+    LOCAL_ARRAY float Asub[GEMM_TSK][GEMM_TSM];                                                       \
+    LOCAL_ARRAY float Bsub[GEMM_TSK][GEMM_TSN];                                                       \
     float acc[GEMM_WPTM][GEMM_WPTN];                                                                  \
     for (int wm = 0; wm < GEMM_WPTM; wm++)                                                            \
         for (int wn = 0; wn < GEMM_WPTN; wn++) acc[wm][wn] = 0.0f;                                    \
@@ -50,7 +50,7 @@ KERNEL void NAME(const int M, const int N, const int K, const float alpha, const
             const int gk = t + kk;                                                                    \
             Bsub[kk][nn] = (gn < N && gk < K) ? LOAD_B : 0.0f;                                        \
         }                                                                                             \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+        BARRIER();                                                                                    \
         for (int k = 0; k < GEMM_TSK; k++) {                                                          \
             float breg[GEMM_WPTN];                                                                    \
             for (int wn = 0; wn < GEMM_WPTN; wn++) breg[wn] = Bsub[k][tidn + wn * RTSN];              \
@@ -59,7 +59,7 @@ KERNEL void NAME(const int M, const int N, const int K, const float alpha, const
                 for (int wn = 0; wn < GEMM_WPTN; wn++) acc[wm][wn] += a * breg[wn];                   \
             }                                                                                         \
         }                                                                                             \
-        barrier(CLK_LOCAL_MEM_FENCE);                                                                 \
+        BARRIER();                                                                                    \
     }                                                                                                 \
     for (int wm = 0; wm < GEMM_WPTM; wm++) {                                                          \
         const int gm = offsetM + tidm + wm * RTSM;                                                    \

@@ -5,7 +5,7 @@
 KERNEL void copy_slab(const int outer, const int inner, const int length,
                       GLOBAL const float* src, const int srcMid, const int srcStart,
                       GLOBAL float* dst, const int dstMid, const int dstStart) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= outer * length * inner) return;
     const int i = index % inner;
     const int j = (index / inner) % length;
@@ -17,7 +17,7 @@ KERNEL void copy_slab(const int outer, const int inner, const int length,
 // s[b][4c + 2dy + dx][i][j] = u[b][c][2i + dy][2j + dx].
 KERNEL void squeeze2x2(const int B, const int C, const int H, const int W, const int inverse,
                        GLOBAL const float* x, GLOBAL float* y) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= B * C * H * W) return;
     const int col = index % W;
     const int row = (index / W) % H;
@@ -31,7 +31,7 @@ KERNEL void squeeze2x2(const int B, const int C, const int H, const int W, const
 // y[o][j][i] = x[o][indices[j]][i].
 KERNEL void gather_mid(const int outer, const int mid, const int inner, GLOBAL const float* x,
                        GLOBAL const int* indices, GLOBAL float* y) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= outer * mid * inner) return;
     const int i = index % inner;
     const int j = (index / inner) % mid;
@@ -44,7 +44,7 @@ KERNEL void gather_mid(const int outer, const int mid, const int inner, GLOBAL c
 KERNEL void permute_matrix(const int rows, const int columns, GLOBAL const float* x, GLOBAL const int* row_indices,
                            GLOBAL const int* column_indices, GLOBAL const float* mask, const int has_mask,
                            GLOBAL float* y) {
-    const int index = get_global_id(0);
+    const int index = GLOBAL_ID(0);
     if (index >= rows * columns) return;
     const int i = index / columns;
     const int j = index % columns;

@@ -2,9 +2,9 @@
 // operation. The float conversions use only +, -, * and bit operations (correctly rounded in
 // IEEE-754) and contraction into fused multiply-adds is switched off, so uniforms and normals are
 // bit-identical to the CPU backend's on every device.
-#pragma OPENCL FP_CONTRACT OFF
+FP_CONTRACT_OFF
 
-inline uint4 philox4x32_10(ulong counter, const uint k0In, const uint k1In) {
+INLINE uint4 philox4x32_10(ulong counter, const uint k0In, const uint k1In) {
     uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
     uint k0 = k0In, k1 = k1In;
     for (int round = 0; round < 10; round++) {
@@ -20,20 +20,20 @@ inline uint4 philox4x32_10(ulong counter, const uint k0In, const uint k1In) {
         const uint n3 = (uint)p0;
         c0 = n0; c1 = n1; c2 = n2; c3 = n3;
     }
-    return (uint4)(c0, c1, c2, c3);
+    return make_uint4(c0, c1, c2, c3);
 }
 
-inline float exact_reciprocal(const float d) {
+INLINE float exact_reciprocal(const float d) {
     float r = 0.5f;
     for (int i = 0; i < 5; i++) r = r * (2.0f - d * r);
     return r;
 }
 
 // log x for x in (0, 1]: x = m * 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh((m - 1) / (m + 1)).
-inline float exact_log(const float x) {
-    const uint bits = as_uint(x);
+INLINE float exact_log(const float x) {
+    const uint bits = AS_UINT(x);
     int exponent = (int)((bits >> 23) & 0xFFu) - 127;
-    float mantissa = as_float((bits & 0x7FFFFFu) | 0x3F800000u);
+    float mantissa = AS_FLOAT((bits & 0x7FFFFFu) | 0x3F800000u);
     if (mantissa > 1.41421356f) {
         mantissa = mantissa * 0.5f;
         exponent = exponent + 1;
@@ -49,14 +49,14 @@ inline float exact_log(const float x) {
     return e * 0.693145751953125f + (f * p + e * 1.42860676533e-06f);
 }
 
-inline float exact_sqrt(const float a) {
+INLINE float exact_sqrt(const float a) {
     if (a <= 0.0f) return 0.0f;
-    float y = as_float(0x5F3759DFu - (as_uint(a) >> 1));
+    float y = AS_FLOAT(0x5F3759DFu - (AS_UINT(a) >> 1));
     for (int i = 0; i < 3; i++) y = y * (1.5f - 0.5f * a * y * y);
     return a * y;
 }
 
-inline float sin_poly(const float x) {
+INLINE float sin_poly(const float x) {
     const float x2 = x * x;
     float p = 2.75573192e-06f;
     p = p * x2 - 1.98412698e-04f;
@@ -65,7 +65,7 @@ inline float sin_poly(const float x) {
     return x + x * x2 * p;
 }
 
-inline float cos_poly(const float x) {
+INLINE float cos_poly(const float x) {
     const float x2 = x * x;
     float p = -2.75573192e-07f;
     p = p * x2 + 2.48015873e-05f;
@@ -76,7 +76,7 @@ inline float cos_poly(const float x) {
 }
 
 // (sin 2 pi u, cos 2 pi u) for u in [0, 1).
-inline float2 exact_sincos_2pi(const float u) {
+INLINE float2 exact_sincos_2pi(const float u) {
     const float scaled = u * 4.0f;
     const int quadrant = (int)scaled;
     const float r = scaled - (float)quadrant;
@@ -90,24 +90,24 @@ inline float2 exact_sincos_2pi(const float u) {
         s = cos_poly(x);
         c = sin_poly(x);
     }
-    if (quadrant == 0) return (float2)(s, c);
-    if (quadrant == 1) return (float2)(c, -s);
-    if (quadrant == 2) return (float2)(-s, -c);
-    return (float2)(-c, s);
+    if (quadrant == 0) return make_float2(s, c);
+    if (quadrant == 1) return make_float2(c, -s);
+    if (quadrant == 2) return make_float2(-s, -c);
+    return make_float2(-c, s);
 }
 
-inline float2 normal_pair(const uint w0, const uint w1) {
+INLINE float2 normal_pair(const uint w0, const uint w1) {
     const float u1 = (float)((w0 >> 8) + 1u) * 0x1p-24f;
     const float u2 = (float)(w1 >> 8) * 0x1p-24f;
     const float radius = exact_sqrt(-2.0f * exact_log(u1));
     const float2 sc = exact_sincos_2pi(u2);
-    return (float2)(radius * sc.y, radius * sc.x);
+    return make_float2(radius * sc.y, radius * sc.x);
 }
 
 // One work-item per counter block of four values. distribution: 0 uniform [0, 1), 1 normal.
 KERNEL void random_fill(const int n, const int distribution, const uint seedLo, const uint seedHi,
                         const uint counterLo, const uint counterHi, GLOBAL float* y) {
-    const int block = get_global_id(0);
+    const int block = GLOBAL_ID(0);
     const int base = block * 4;
     if (base >= n) return;
     const ulong counter = ((((ulong)counterHi) << 32) | (ulong)counterLo) + (ulong)block;

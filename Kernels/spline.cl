@@ -8,13 +8,13 @@
 // afterwards, so the branch not taken only ever sees finite, in-range values.
 // Contraction is off so that knots are computed identically in every call of spline_edges (the
 // forward and inverse must agree on them bit for bit) and closer to the CPU backend's.
-#pragma OPENCL FP_CONTRACT OFF
+FP_CONTRACT_OFF
 
 // The edges of one bin along one axis, from that axis's K logits u: knot X_0 = -B,
 // X_i = 2B*C_i - B with C_i the sum of the first i (minimum-adjusted) softmax shares, X_K = B
 // exactly. With search, the bin is #{interior knots <= v} (a value on a knot belongs to the bin
 // that starts there, in both directions); otherwise *bin is given. Writes *lo and *hi.
-inline void spline_edges(GLOBAL const float* u, const int K, const float bound, const float min_size,
+INLINE void spline_edges(GLOBAL const float* u, const int K, const float bound, const float min_size,
                          const int search, const float v, int* bin, float* lo, float* hi) {
     float m = u[0];
     for (int i = 1; i < K; ++i) m = fmax(m, u[i]);
@@ -39,13 +39,13 @@ inline void spline_edges(GLOBAL const float* u, const int K, const float bound, 
 
 // Derivative at knot j: 1 at both ends (continuous slope into the identity tails), else
 // min_derivative + softplus.
-inline float spline_knot_derivative(GLOBAL const float* d, const int K, const float min_derivative, const int j) {
+INLINE float spline_knot_derivative(GLOBAL const float* d, const int K, const float min_derivative, const int j) {
     return (j == 0 || j == K) ? 1.0f : min_derivative + stable_softplus(d[j - 1]);
 }
 
 // log dy/dx at xi in a bin of slope s = h/w with end derivatives d0, d1 (ratio form: no squares
 // of large values, so huge derivatives do not overflow).
-inline float spline_log_slope(const float s, const float d0, const float d1, const float xi) {
+INLINE float spline_log_slope(const float s, const float d0, const float d1, const float xi) {
     const float t = xi * (1.0f - xi);
     const float den = s + (d0 + d1 - 2.0f * s) * t;
     const float dn = d1 * xi * xi + 2.0f * s * t + d0 * (1.0f - xi) * (1.0f - xi);
@@ -53,7 +53,7 @@ inline float spline_log_slope(const float s, const float d0, const float d1, con
 }
 
 // One element forward (inverse == 0) or inverse; returns the output and writes its log-det term.
-inline float spline_one(GLOBAL const float* p, const int K, const float bound, const float min_w, const float min_h,
+INLINE float spline_one(GLOBAL const float* p, const int K, const float bound, const float min_w, const float min_h,
                         const float min_d, const int inverse, const float v, float* logdet) {
     const int inside = v >= -bound && v <= bound;      // false for NaN
     const float vc = fmin(fmax(v, -bound), bound);     // fmax returns -bound for NaN
@@ -102,23 +102,23 @@ inline float spline_one(GLOBAL const float* p, const int K, const float bound, c
 KERNEL void spline_fwd(const int rows, const int columns, const int K, const float bound, const float min_w,
                        const float min_h, const float min_d, const int inverse,
                        GLOBAL const float* x, GLOBAL const float* params, GLOBAL float* y, GLOBAL float* logdet) {
-    LOCAL float scratch[WGS];
-    const int row = get_group_id(0);
+    LOCAL_ARRAY float scratch[WGS];
+    const int row = GROUP_ID(0);
     const int per = 3 * K - 1;
     float partial = 0.0f;
-    for (int j = get_local_id(0); j < columns; j += get_local_size(0)) {
+    for (int j = LOCAL_ID(0); j < columns; j += LOCAL_SIZE(0)) {
         const int i = row * columns + j;
         float term;
         y[i] = spline_one(params + (size_t)i * per, K, bound, min_w, min_h, min_d, inverse, x[i], &term);
         partial += term;
     }
     const float total = group_sum(scratch, partial);
-    if (get_local_id(0) == 0) logdet[row] = total;
+    if (LOCAL_ID(0) == 0) logdet[row] = total;
 }
 
 // Gradient of one axis's logits from the loss gradients at the bin's two knots: knot X_j
 // (0 < j < K) is 2B * sum_{i<j} share_i - B, share_i = m + (1 - m*K)*softmax_i.
-inline void spline_logit_grad(GLOBAL const float* u, GLOBAL float* du, const int K, const float bound,
+INLINE void spline_logit_grad(GLOBAL const float* u, GLOBAL float* du, const int K, const float bound,
                               const float min_size, const int bin, const float g_lo, const float g_hi,
                               const int inside) {
     float m = u[0];
@@ -145,7 +145,7 @@ KERNEL void spline_bwd(const int rows, const int columns, const int K, const flo
                        const float min_h, const float min_d,
                        GLOBAL const float* x, GLOBAL const float* params, GLOBAL const float* dy,
                        GLOBAL const float* dlogdet, GLOBAL float* dx, GLOBAL float* dparams) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= rows * columns) return;
     const int per = 3 * K - 1;
     GLOBAL const float* p = params + (size_t)i * per;

@@ -12,6 +12,17 @@ final class CLProgram {
         clReleaseProgram(program)
     }
 
+    /// The names of the program's kernels (CL_PROGRAM_KERNEL_NAMES, OpenCL 1.2).
+    func kernelNames() throws -> [String] {
+        let parameter = cl_program_info(CL_PROGRAM_KERNEL_NAMES)
+        var size = 0
+        try clCheck(clGetProgramInfo(program, parameter, 0, nil, &size), "clGetProgramInfo(CL_PROGRAM_KERNEL_NAMES)")
+        var bytes = [CChar](repeating: 0, count: max(size, 1))
+        try clCheck(clGetProgramInfo(program, parameter, bytes.count, &bytes, nil), "clGetProgramInfo(CL_PROGRAM_KERNEL_NAMES)")
+        let list = String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return list.split(separator: ";").map(String.init)
+    }
+
     /// The kernel object for `name`; callers hold the device lock (kernel arguments are shared state).
     func kernel(_ name: String) throws -> cl_kernel {
         if let kernel = kernels[name] { return kernel }

@@ -133,7 +133,12 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
     /// Builds `source` (with `common.cl` prepended) without caching it; throws
     /// `FlowError.kernelBuild` with the driver's build log when it does not compile.
     public func buildProgram(name: String, source: String) throws {
-        _ = try compile(name: name, source: KernelSources.source(named: "common") + "\n" + source, useCache: false)
+        _ = try compile(name: name, source: KernelSources.programSource(name: name, body: source), useCache: false)
+    }
+
+    /// The names of the kernels in kernel file `name`, as the OpenCL compiler found them.
+    func kernelNames(inProgram name: String) throws -> [String] {
+        try withLock { try program(name).kernelNames() }
     }
 
     /// The built program for a kernel file; callers hold the lock.
@@ -141,7 +146,7 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         if let program = programs[name] { return program }
         let source: String
         do {
-            source = try KernelSources.source(named: "common") + "\n" + KernelSources.source(named: name)
+            source = try KernelSources.programSource(named: name)
         } catch {
             throw FlowError.kernelSource(detail: "\(error)")
         }

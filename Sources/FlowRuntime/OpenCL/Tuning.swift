@@ -13,10 +13,14 @@ struct Tuning: Equatable {
     /// Local size of the gemm kernels: one work-item per `WPTM × WPTN` block of the tile.
     var gemmLocal: (Int, Int) { (gemmTileN / gemmWorkPerThreadN, gemmTileM / gemmWorkPerThreadM) }
 
-    var buildOptions: String {
-        "-DWGS=\(reductionGroupSize) -DEW_WGS=\(elementwiseGroupSize) -DGEMM_TSM=\(gemmTileM) -DGEMM_TSN=\(gemmTileN) "
-            + "-DGEMM_TSK=\(gemmTileK) -DGEMM_WPTM=\(gemmWorkPerThreadM) -DGEMM_WPTN=\(gemmWorkPerThreadN)"
+    /// The values as preprocessor definitions, one option each (the form NVRTC takes them in).
+    var defines: [String] {
+        ["-DWGS=\(reductionGroupSize)", "-DEW_WGS=\(elementwiseGroupSize)", "-DGEMM_TSM=\(gemmTileM)", "-DGEMM_TSN=\(gemmTileN)",
+         "-DGEMM_TSK=\(gemmTileK)", "-DGEMM_WPTM=\(gemmWorkPerThreadM)", "-DGEMM_WPTN=\(gemmWorkPerThreadN)"]
     }
+
+    /// The same definitions as one OpenCL build-options string.
+    var buildOptions: String { defines.joined(separator: " ") }
 
     /// Per-device overrides: (name substring, adjustment). First match wins.
     private static let overrides: [(String, @Sendable (inout Tuning) -> Void)] = [
