@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""flowkit vs plain PyTorch on the standard workloads W1-W4 (bench/WORKLOADS.md), in one run.
+"""flowkit vs PyTorch on the standard workloads W1-W5 (bench/WORKLOADS.md), in one run.
 
-    python3 bench/peers.py [--workloads W1,W2,W3,W4] [--rounds 2] [--flowkit .build/release/flowkit]
+    python3 bench/peers.py [--workloads W1,W2,W3,W4,W5] [--rounds 2] [--flowkit .build/release/flowkit]
 
 Creates bench/.venv and installs bench/requirements.txt on first use, then for each workload:
   1. cross-checks that both sides compute the same model: flowkit exports its weights (its
@@ -10,6 +10,9 @@ Creates bench/.venv and installs bench/requirements.txt on first use, then for e
   2. measures flowkit and PyTorch alternately (A B A B ...), each in its own process with two
      threads, with the same protocol (train / logprob / sample throughput, peak RSS);
 and prints a table with the ratio flowkit/PyTorch for every figure.
+
+W1-W4 are plain PyTorch; W5's peer is nflows' spline coupling (its rational-quadratic spline
+code, with a plain-torch conditioner), since the spline op is what that comparison is about.
 """
 import argparse, json, math, os, resource, statistics, subprocess, sys, tempfile, time
 
@@ -233,12 +236,63 @@ def build_models():
                 for k, step in enumerate(level):
                     step.load(w, f"glow.level{l}.step{k}")
 
+    class NSF(nn.Module):
+        """W5: 4 nflows `PiecewiseRationalQuadraticCouplingTransform`s (K = 8, B = 5, linear tails);
+        layer k transforms the second half of the features when k is even, the first half when odd.
+
+        Conditioner: MLP (D/2)-128-128-(D/2)(3K-1), ReLU, last layer zero-initialised; output
+        columns feature by feature, each [K widths, K heights, K-1 interior derivatives], which is
+        nflows' layout. The net deliberately has no `hidden_features` attribute: with one, nflows
+        divides the width and height logits by its square root, which flowkit (and the
+        definition) does not.
+        """
+        def __init__(self, d=16, layers=4, hidden=128, bins=8, bound=5.0):
+            super().__init__()
+            import warnings
+            from nflows.transforms.base import CompositeTransform
+            from nflows.transforms.coupling import PiecewiseRationalQuadraticCouplingTransform
+            # nflows warns on every call that the logits are not scaled down; that is intended here.
+            warnings.filterwarnings("ignore", message="Inputs to the softmax are not scaled down")
+
+            class Net(nn.Module):
+                def __init__(self, inputs, outputs):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, outputs))
+                    nn.init.zeros_(self.net[4].weight); nn.init.zeros_(self.net[4].bias)
+
+                def forward(self, x, context=None):
+                    return self.net(x)
+
+            couplings = []
+            for k in range(layers):
+                mask = torch.zeros(d)  # nflows: mask > 0 is transformed, the rest conditions
+                if k % 2 == 0:
+                    mask[d // 2:] = 1
+                else:
+                    mask[:d - d // 2] = 1
+                couplings.append(PiecewiseRationalQuadraticCouplingTransform(
+                    mask, Net, num_bins=bins, tails="linear", tail_bound=bound,
+                    min_bin_width=1e-3, min_bin_height=1e-3, min_derivative=1e-3))
+            self.transform = CompositeTransform(couplings)
+
+        def forward(self, x):
+            return self.transform(x)
+
+        def inverse(self, z):
+            return self.transform.inverse(z)[0]
+
+        def load(self, w):
+            for k, coupling in enumerate(self.transform._transforms):
+                for i, layer in zip((0, 1, 2), (coupling.transform_net.net[0], coupling.transform_net.net[2], coupling.transform_net.net[4])):
+                    layer.weight.data = w[f"nsf.coupling{k}.net.layer{i}.weight"]
+                    layer.bias.data = w[f"nsf.coupling{k}.net.layer{i}.bias"]
+
     def log_prob(model, x):
         z, logdet = model(x)
         z = z.flatten(1)
         return -0.5 * (z ** 2).sum(1) - 0.5 * z.shape[1] * math.log(2 * math.pi) + logdet
 
-    return {"W1": (W1, 512, (2,)), "W2": (lambda: MAF(16, 256), 256, (16,)), "W3": (lambda: MAF(64, 512), 256, (64,)), "W4": (W4, 64, (1, 8, 8))}, log_prob
+    return {"W1": (W1, 512, (2,)), "W2": (lambda: MAF(16, 256), 256, (16,)), "W3": (lambda: MAF(64, 512), 256, (64,)), "W4": (W4, 64, (1, 8, 8)), "W5": (NSF, 256, (16,))}, log_prob
 
 
 def pool(workload, batch, shape):
@@ -250,7 +304,7 @@ def pool(workload, batch, shape):
         if workload == "W1":
             x2 = 4 * torch.randn(batch)
             batches.append(torch.stack([x2 ** 2 / 4 + torch.randn(batch), x2], 1))
-        elif workload in ("W2", "W3"):
+        elif workload in ("W2", "W3", "W5"):
             d = shape[0]
             i = torch.arange(d)
             lower = torch.where(i[:, None] >= i[None, :], 0.5 ** (i[:, None] - i[None, :]).float(), torch.zeros(()))
@@ -294,6 +348,9 @@ def torch_worker(workload):
             model.inverse(torch.randn(batch, *((64,) if workload == "W4" else shape)))
 
     result = {"workload": workload, "device": "torch-cpu", "batch": batch, "parameters": sum(p.numel() for p in model.parameters())}
+    if workload == "W5":
+        from importlib.metadata import version
+        result["peer"] = f"nflows {version('nflows')}"  # the library whose spline is being timed
     for key, body, warm, budget, low, high in (("trainSamplesPerSecond", train, 5, 1.0, 20, 200),
                                                 ("logProbSamplesPerSecond", logprob, 3, 0.5, 20, 200),
                                                 ("sampleSamplesPerSecond", sample, 2, 1.0, 5, 100)):
@@ -336,7 +393,7 @@ def cross_check(workload, flowkit, device):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workloads", default="W1,W2,W3,W4")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5")
     parser.add_argument("--rounds", type=int, default=2, help="alternations A B per workload")
     parser.add_argument("--flowkit", default=os.path.join(HERE, "..", ".build", "release", "flowkit"))
     parser.add_argument("--device", default="cpu", help="flowkit's device")
@@ -349,9 +406,9 @@ def main():
         return print(cross_check(args.cross_check, args.flowkit, args.device))
     if not os.access(args.flowkit, os.X_OK):
         sys.exit(f"peers.py: no flowkit binary at {os.path.normpath(args.flowkit)}: run `swift build -c release` first, or pass --flowkit")
-    unknown = [w for w in args.workloads.split(",") if w not in ("W1", "W2", "W3", "W4")]
+    unknown = [w for w in args.workloads.split(",") if w not in ("W1", "W2", "W3", "W4", "W5")]
     if unknown:
-        sys.exit(f"peers.py: unknown workload {', '.join(unknown)} in --workloads (known: W1, W2, W3, W4)")
+        sys.exit(f"peers.py: unknown workload {', '.join(unknown)} in --workloads (known: W1, W2, W3, W4, W5)")
     env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2")
     rows = []
     for workload in args.workloads.split(","):
@@ -371,6 +428,8 @@ def main():
     print("| workload | figure | flowkit | PyTorch | flowkit / PyTorch |")
     print("| --- | --- | ---: | ---: | ---: |")
     for workload, runs, error in rows:
+        peer = runs["torch"][0].get("peer")
+        workload = f"{workload} ({peer})" if peer else workload
         for key, label in (("trainSamplesPerSecond", "train samples/s"), ("logProbSamplesPerSecond", "logProb samples/s"), ("sampleSamplesPerSecond", "sample samples/s")):
             a = statistics.median(r[key]["median"] for r in runs["flowkit"])
             b = statistics.median(r[key]["median"] for r in runs["torch"])

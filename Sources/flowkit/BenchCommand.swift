@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training, log-density and sampling throughput on the standard workloads, or the kernels.",
         discussion: """
-            With --workload W1|W2|W3|W4 (or realnvp-2d, maf-d16, maf-d64, glow-digits8): the protocol \
+            With --workload W1|W2|W3|W4|W5 (or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16): the protocol \
             of bench/WORKLOADS.md on one device, printed as one JSON line (samples/s: median and \
             min–max of three repeats; peak resident memory). Without it: GFLOP/s of the matrix \
             product at 1024×1024×1024 and 512×256×256 (M×N×K) and of the 3×3 'same' convolution of \
@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
             --repeats runs after warm-up; on the CPU the bare OpenBLAS sgemm too, as the yardstick).
             """)
 
-    @Option(name: .long, help: "A workload: W1, W2, W3, W4 (or realnvp-2d, maf-d16, maf-d64, glow-digits8).")
+    @Option(name: .long, help: "A workload: W1, W2, W3, W4, W5 (or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16).")
     var workload: String?
 
     @Option(name: .long, help: "Device (cpu, opencl, opencl:N); for the kernels also 'all'. Default: all for kernels, $FLOWKIT_DEVICE or cpu for workloads.")
@@ -38,7 +38,7 @@ struct BenchCommand: ParsableCommand {
         try ArgumentChecks.count(repeats, "--repeats", in: 1...10_000)
         if let steps { try ArgumentChecks.count(steps, "--steps", in: 1...1_000_000) }
         if let workload, Workload(name: workload) == nil {
-            throw ValidationError("unknown workload '\(workload)'; expected W1, W2, W3, W4 or realnvp-2d, maf-d16, maf-d64, glow-digits8")
+            throw ValidationError("unknown workload '\(workload)'; expected W1, W2, W3, W4, W5 or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16")
         }
     }
 

@@ -68,10 +68,37 @@ struct CLITests {
         (["bench", "--device", "opencl:99"], "unknown device 'opencl:99'"),
         (["bench", "--repeats", "0"], "--repeats must be in 1...10000, got 0"),
         (["bench", "--repeats", "-3"], "--repeats must be in 1...10000, got -3"),
+        (["bench", "--workload", "W9"], "unknown workload 'W9'; expected W1, W2, W3, W4, W5 or realnvp-2d"),
     ])
     func badInputFailsWithAClearMessage(arguments: [String], message: String) throws {
         let outcome = try Self.run(arguments)
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains(message), "stderr was: \(outcome.stderr)")
+    }
+
+    /// `bench --workload W5 --export` (what `bench/peers.py`'s cross-check runs, with fewer steps)
+    /// prints the workload's JSON line and writes its weights under their documented names, the
+    /// batch and its log-densities. The safetensors header is read by hand: 8 bytes of
+    /// little-endian length, then JSON.
+    @Test func benchExportsTheSplineWorkload() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flowkit-w5-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try Self.run(["bench", "--workload", "nsf-d16", "--device", "cpu", "--steps", "1", "--export", folder.path])
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
+        let line = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        #expect(line?["workload"] as? String == "W5")
+        #expect(line?["name"] as? String == "nsf-d16")
+        #expect(line?["parameters"] as? Int == 165_600)
+        let data = try Data(contentsOf: folder.appendingPathComponent("W5.safetensors"))
+        try #require(data.count > 8)
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        try #require(data.count >= 8 + length)
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any] ?? [:]
+        let shape = { (name: String) in (header[name] as? [String: Any])?["shape"] as? [Int] }
+        #expect(shape("nsf.coupling3.net.layer2.weight") == [184, 128])
+        #expect(shape("nsf.coupling0.net.layer0.bias") == [128])
+        #expect(shape("batch") == [256, 16])
+        #expect(shape("logProb") == [256])
+        #expect(header.keys.filter { $0.hasPrefix("nsf.") }.count == 24)
     }
 }

@@ -2,15 +2,16 @@ import FlowLayers
 import FlowRuntime
 import Foundation
 
-/// The benchmark workloads W1–W4 of `bench/WORKLOADS.md`: the model exactly as specified and a
+/// The benchmark workloads W1–W5 of `bench/WORKLOADS.md`: the model exactly as specified and a
 /// pre-generated pool of 64 batches, so data generation is never timed.
 public enum Workload: String, CaseIterable, Sendable {
     case w1 = "W1"
     case w2 = "W2"
     case w3 = "W3"
     case w4 = "W4"
+    case w5 = "W5"
 
-    /// Accepts "W1" or the workload's name ("realnvp-2d", "maf-d16", "maf-d64", "glow-digits8").
+    /// Accepts "W1" or the workload's name ("realnvp-2d", "maf-d16", "maf-d64", "glow-digits8", "nsf-d16").
     public init?(name: String) {
         let lowered = name.lowercased()
         guard let match = Workload.allCases.first(where: { $0.rawValue.lowercased() == lowered || $0.title == lowered }) else { return nil }
@@ -23,13 +24,14 @@ public enum Workload: String, CaseIterable, Sendable {
         case .w2: "maf-d16"
         case .w3: "maf-d64"
         case .w4: "glow-digits8"
+        case .w5: "nsf-d16"
         }
     }
 
     public var batchSize: Int {
         switch self {
         case .w1: 512
-        case .w2, .w3: 256
+        case .w2, .w3, .w5: 256
         case .w4: 64
         }
     }
@@ -37,7 +39,7 @@ public enum Workload: String, CaseIterable, Sendable {
     public var eventShape: [Int] {
         switch self {
         case .w1: [2]
-        case .w2: [16]
+        case .w2, .w5: [16]
         case .w3: [64]
         case .w4: [1, 8, 8]
         }
@@ -55,11 +57,14 @@ public enum Workload: String, CaseIterable, Sendable {
             return Flow(transforms: [maf], base: StandardNormal(eventShape: [features]))
         case .w4:
             return try Glow.w4.makeFlow(random: &random, on: device)
+        case .w5:
+            return try NeuralSplineFlow.w5.makeFlow(random: &random, on: device)
         }
     }
 
-    /// 64 batches of data, generated once: W1 the banana ("jang"); W2/W3 x = L·ε with
-    /// L_ij = 0.5^(i−j); W4 dequantized digits x = (v + u)/17 − 0.5.
+    /// 64 batches of data, generated once: W1 the banana ("jang"); W2/W3/W5 x = L·ε with
+    /// L_ij = 0.5^(i−j) (W5 draws exactly W2's batches, so the spline flow and the MAF see the
+    /// same data); W4 dequantized digits x = (v + u)/17 − 0.5.
     public func pool(seed: UInt64, batches: Int = 64) throws -> [[Float]] {
         var random = RandomStream(seed: seed).derived(2)
         let cpu = try DeviceRegistry.device(named: "cpu")
@@ -67,7 +72,7 @@ public enum Workload: String, CaseIterable, Sendable {
             switch self {
             case .w1:
                 return try ToyDensity.banana.sample(batchSize, random: &random)
-            case .w2, .w3:
+            case .w2, .w3, .w5:
                 let d = eventShape[0]
                 let noise = try random.next([batchSize, d], .normal, on: cpu).toArray()
                 return (0..<(batchSize * d)).map { index -> Float in
