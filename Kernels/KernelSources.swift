@@ -5,7 +5,7 @@ import Foundation
 /// `source(named:)` read `<name>.cl` from there instead, for kernel development without rebuilds.
 public enum KernelSources {
     /// Every kernel file except `common.cl`, which is prepended to each of them.
-    public static let programNames = ["gemm", "conv", "coupling", "spline", "reduce", "elementwise", "channel", "layout", "adam", "random"]
+    public static let programNames = ["gemm", "conv", "coupling", "spline", "mixture", "reduce", "elementwise", "channel", "layout", "adam", "random"]
 
     /// Source text of `<name>.cl`.
     public static func source(named name: String) throws -> String {
@@ -29,6 +29,7 @@ public enum KernelSources {
         "conv": PackageResources.conv_cl,
         "coupling": PackageResources.coupling_cl,
         "spline": PackageResources.spline_cl,
+        "mixture": PackageResources.mixture_cl,
         "reduce": PackageResources.reduce_cl,
         "elementwise": PackageResources.elementwise_cl,
         "channel": PackageResources.channel_cl,
