@@ -81,7 +81,7 @@ private let mixtureShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [2, 3, 5]]
         for i in 0..<spec.count {
             let slice = c.slice(data.parameters, i)
             let slope = FiniteDifference.gradient(
-                of: { [Reference.logisticMixtureValue($0[0], slice, c.options)][0] }, at: [data.x[i]])[0]
+                of: { Reference.logisticMixtureValue($0[0], slice, c.options) }, at: [data.x[i]])[0]
             expected[i / spec.columns] += log(slope)
         }
         // The finite difference of y is good to ~1e-9 relative: the device's tolerance dominates.
