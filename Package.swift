@@ -49,6 +49,7 @@ let package = Package(
                 .embedInCode("conv.cl"),
                 .embedInCode("coupling.cl"),
                 .embedInCode("spline.cl"),
+                .embedInCode("mixture.cl"),
                 .embedInCode("reduce.cl"),
                 .embedInCode("elementwise.cl"),
                 .embedInCode("channel.cl"),

@@ -6,7 +6,7 @@ import Foundation
 /// for kernel development without rebuilds.
 public enum KernelSources {
     /// Every kernel file except `common.cl`, which is prepended to each of them.
-    public static let programNames = ["gemm", "conv", "coupling", "spline", "reduce", "elementwise", "channel", "layout", "adam", "random"]
+    public static let programNames = ["gemm", "conv", "coupling", "spline", "mixture", "reduce", "elementwise", "channel", "layout", "adam", "random"]
 
     /// What a backend compiles for kernel file `<name>.cl`: `common.cl`, then the file. The OpenCL
     /// backend builds this text as OpenCL C and NVRTC compiles the same text as CUDA C++;
@@ -45,6 +45,7 @@ public enum KernelSources {
         "conv": PackageResources.conv_cl,
         "coupling": PackageResources.coupling_cl,
         "spline": PackageResources.spline_cl,
+        "mixture": PackageResources.mixture_cl,
         "reduce": PackageResources.reduce_cl,
         "elementwise": PackageResources.elementwise_cl,
         "channel": PackageResources.channel_cl,

@@ -83,6 +83,17 @@ public protocol Device: AnyObject, Sendable {
     func splineBackward(
         _ spec: SplineSpec, x: any DeviceBuffer, parameters: any DeviceBuffer, gradY: any DeviceBuffer,
         gradLogDet: any DeviceBuffer, gradX: any DeviceBuffer, gradParameters: any DeviceBuffer) throws
+    /// Forward (`inverse == false`) or inverse Flow++ logistic-mixture CDF transformer (see
+    /// `LogisticMixtureSpec`); `x` holds the input (`y` for the inverse), `parameters` `3K + 2`
+    /// values per element, and `logDet[r]` receives `±Σ_j log dy_rj/dx_rj`.
+    func logisticMixture(
+        _ spec: LogisticMixtureSpec, inverse: Bool, x: any DeviceBuffer, parameters: any DeviceBuffer,
+        y: any DeviceBuffer, logDet: any DeviceBuffer) throws
+    /// Backward of the forward logistic mixture: given `x`, the parameters, `∂L/∂y` and
+    /// `∂L/∂logDet`, writes `∂L/∂x` and `∂L/∂parameters`.
+    func logisticMixtureBackward(
+        _ spec: LogisticMixtureSpec, x: any DeviceBuffer, parameters: any DeviceBuffer, gradY: any DeviceBuffer,
+        gradLogDet: any DeviceBuffer, gradX: any DeviceBuffer, gradParameters: any DeviceBuffer) throws
     /// ActNorm, per channel `c` of an `[outer, mid, inner]` view: forward `y = (x − loc_c)·exp(−logScale_c)`,
     /// inverse `y = x·exp(logScale_c) + loc_c`. The log-det (`−inner·Σ_c logScale_c` forward) is the
     /// same for every sample, so the Tensor layer computes it from the parameters.

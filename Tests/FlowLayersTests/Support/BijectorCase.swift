@@ -26,5 +26,5 @@ struct BijectorCase: CustomStringConvertible, Sendable {
 
 /// The registry: every transform family adds its cases in its own file under `Cases/`.
 enum BijectorCases {
-    static var all: [BijectorCase] { coupling + spline + fixed + image + autoregressive + elementwise + normLinear }
+    static var all: [BijectorCase] { coupling + spline + mixture + fixed + image + autoregressive + elementwise + normLinear }
 }

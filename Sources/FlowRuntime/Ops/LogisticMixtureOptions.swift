@@ -1,0 +1,38 @@
+/// The shape of the Flow++ logistic-mixture CDF transformer (Ho et al. 2019, "Flow++",
+/// arXiv 1902.00275, §3.1): per element, with `K = components` logistic components,
+///
+///     F(x) = Σ_k softmax(π)_k · σ((x − μ_k)·exp(−s_k))
+///     y    = σ⁻¹(F(x))·exp(a) + b
+///
+/// Each element carries `3K + 2` parameters, packed as `K` mixture logits `π`, then `K` means `μ`,
+/// then `K` log-scales `s`, then the affine log-scale `a` and shift `b`. Log-scales are clamped
+/// below at `minLogScale` (its gradient is zero below the clamp): a component narrower than
+/// `exp(minLogScale)` would make the log-det, and the inverse's conditioning, arbitrarily bad.
+///
+/// The inverse has no closed form for `K > 1`; it bisects `σ⁻¹(F(x)) = (y − b)·exp(−a)` for a
+/// fixed `inverseIterations` steps (stopping earlier only once the float bracket cannot shrink).
+public struct LogisticMixtureOptions: Sendable, Equatable {
+    public var components: Int
+    public var minLogScale: Float
+    public var inverseIterations: Int
+
+    public init(components: Int, minLogScale: Float = -7, inverseIterations: Int = 60) {
+        self.components = components
+        self.minLogScale = minLogScale
+        self.inverseIterations = inverseIterations
+    }
+
+    /// Parameters per transformed element: logits, means, log-scales, a, b.
+    public var parametersPerElement: Int { 3 * components + 2 }
+
+    /// Throws unless there is a component, the clamp is finite and the iteration count is bounded.
+    func validate(_ op: String) throws {
+        func fail(_ detail: String) -> FlowError { FlowError.invalidArgument(op: op, detail: detail) }
+        guard components >= 1 else { throw fail("components must be at least 1, got \(components)") }
+        guard minLogScale.isFinite else { throw fail("minLogScale must be finite, got \(minLogScale)") }
+        // 200 halvings take any float bracket below one ulp; more would only cost time.
+        guard (1...200).contains(inverseIterations) else {
+            throw fail("inverseIterations must be in 1...200, got \(inverseIterations)")
+        }
+    }
+}
