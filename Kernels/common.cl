@@ -35,6 +35,10 @@ __device__ inline int flowkit_size3(const dim3 v, const int d) { return (int)(d 
 // exp, log, log1p, tanh, sqrt, fmax, fmin and fabs have float overloads in CUDA C++ already.
 __device__ inline float clamp(const float x, const float lo, const float hi) { return fminf(fmaxf(x, lo), hi); }
 // make_float2, make_float3 and make_uint4 are CUDA built-ins.
+// OpenCL C's INFINITY macro; NVRTC has no math.h to define it.
+#ifndef INFINITY
+#define INFINITY __uint_as_float(0x7f800000u)
+#endif
 
 #else
 // ---- OpenCL C. (Not tested by __OPENCL_VERSION__: that macro comes from the OpenCL runtime,

@@ -8,10 +8,10 @@
 // the inverse bisects logit(F(x)) = (y - b) * exp(-a) for a fixed number of steps on an exact
 // bracket. mixture_bwd is elementwise (every element owns its parameters' gradients).
 // Written to match LogisticMixtureMath (CPU backend) operation for operation.
-#pragma OPENCL FP_CONTRACT OFF
+FP_CONTRACT_OFF
 
 // A running log-sum-exp in a fixed order: *top is the max so far, *sum = sum exp(t - *top).
-inline void mixture_lse_add(float* top, float* sum, const float t) {
+INLINE void mixture_lse_add(float* top, float* sum, const float t) {
     if (t > *top) {
         *sum = *sum * exp(*top - t) + 1.0f;
         *top = t;
@@ -21,7 +21,7 @@ inline void mixture_lse_add(float* top, float* sum, const float t) {
 }
 
 // log sum_k exp(pi_k), for the log-softmax weights.
-inline float mixture_log_normalizer(GLOBAL const float* p, const int K) {
+INLINE float mixture_log_normalizer(GLOBAL const float* p, const int K) {
     float top = -INFINITY, sum = 0.0f;
     for (int i = 0; i < K; ++i) mixture_lse_add(&top, &sum, p[i]);
     return top + log(sum);
@@ -29,7 +29,7 @@ inline float mixture_log_normalizer(GLOBAL const float* p, const int K) {
 
 // log F, log(1 - F) and (with density) log F' at x. log F and log(1 - F) are clamped to <= 0:
 // rounding can leave them a few ulps above 0 when F is within rounding of 0 or 1.
-inline void mixture_evaluate(GLOBAL const float* p, const int K, const float min_log_scale, const float x,
+INLINE void mixture_evaluate(GLOBAL const float* p, const int K, const float min_log_scale, const float x,
                              const int density, float* log_f, float* log_1mf, float* log_density) {
     const float norm = mixture_log_normalizer(p, K);
     float lt = -INFINITY, ls = 0.0f, ut = -INFINITY, us = 0.0f, dt = -INFINITY, ds = 0.0f;
@@ -53,7 +53,7 @@ inline void mixture_evaluate(GLOBAL const float* p, const int K, const float min
 // exact: logit(F) lies between the smallest and largest z_k, so at x = mu_k + u * exp(s_k) (where
 // z_k = u) the minimum over k is <= the root and the maximum >= it; with K = 1 it is the single
 // point of the closed-form inverse.
-inline float mixture_solve(GLOBAL const float* p, const int K, const float min_log_scale, const int iterations,
+INLINE float mixture_solve(GLOBAL const float* p, const int K, const float min_log_scale, const int iterations,
                            const float y) {
     const float u = (y - p[3 * K + 1]) * exp(-p[3 * K]);
     float lo = INFINITY, hi = -INFINITY;
@@ -77,11 +77,11 @@ inline float mixture_solve(GLOBAL const float* p, const int K, const float min_l
 KERNEL void mixture_fwd(const int rows, const int columns, const int K, const float min_log_scale,
                         const int iterations, const int inverse,
                         GLOBAL const float* x, GLOBAL const float* params, GLOBAL float* y, GLOBAL float* logdet) {
-    LOCAL float scratch[WGS];
-    const int row = get_group_id(0);
+    LOCAL_ARRAY float scratch[WGS];
+    const int row = GROUP_ID(0);
     const int per = 3 * K + 2;
     float partial = 0.0f;
-    for (int j = get_local_id(0); j < columns; j += get_local_size(0)) {
+    for (int j = LOCAL_ID(0); j < columns; j += LOCAL_SIZE(0)) {
         const int i = row * columns + j;
         GLOBAL const float* p = params + (size_t)i * per;
         const float a = p[3 * K], b = p[3 * K + 1];
@@ -93,7 +93,7 @@ KERNEL void mixture_fwd(const int rows, const int columns, const int K, const fl
         partial += inverse ? -log_slope : log_slope;
     }
     const float total = group_sum(scratch, partial);
-    if (get_local_id(0) == 0) logdet[row] = total;
+    if (LOCAL_ID(0) == 0) logdet[row] = total;
 }
 
 // Backward of one forward element for L = g*y + gl*log dy/dx (see LogisticMixtureMath.backward for
@@ -101,7 +101,7 @@ KERNEL void mixture_fwd(const int rows, const int columns, const int K, const fl
 KERNEL void mixture_bwd(const int rows, const int columns, const int K, const float min_log_scale,
                         GLOBAL const float* x, GLOBAL const float* params, GLOBAL const float* dy,
                         GLOBAL const float* dlogdet, GLOBAL float* dx, GLOBAL float* dparams) {
-    const int i = get_global_id(0);
+    const int i = GLOBAL_ID(0);
     if (i >= rows * columns) return;
     const int per = 3 * K + 2;
     GLOBAL const float* p = params + (size_t)i * per;
