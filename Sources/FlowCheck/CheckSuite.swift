@@ -15,10 +15,17 @@ public struct CheckSuite: Sendable {
     public var perturbation: Perturbation?
     /// Whether to compile the kernels to PTX with NVRTC (for non-CPU devices).
     public var includeNVRTC: Bool
+    /// The sections to run (nil: all of them).
+    public var sections: Set<String>?
 
-    public init(perturbation: Perturbation? = nil, includeNVRTC: Bool = true) {
+    /// The sections, in the order they run: kernel builds first, so a driver that cannot build
+    /// a kernel says so before the ops that need it fail.
+    public static let sectionNames = ["kernels", "ops", "rng", "determinism", "training"]
+
+    public init(perturbation: Perturbation? = nil, includeNVRTC: Bool = true, sections: Set<String>? = nil) {
         self.perturbation = perturbation
         self.includeNVRTC = includeNVRTC
+        self.sections = sections
     }
 
     /// Runs every section on `device`; `progress` hears the name of each section as it starts.
@@ -50,7 +57,7 @@ public struct CheckSuite: Sendable {
             }),
             ("training", { r in TrainingChecks.run(r) }),
         ]
-        for (name, body) in sections {
+        for (name, body) in sections where self.sections?.contains(name) ?? true {
             progress(name)
             recorder.section = name
             body(recorder)

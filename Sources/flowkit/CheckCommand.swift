@@ -27,15 +27,28 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the NVRTC (CUDA C++ → PTX) compile rows.")
     var noNVRTC = false
 
+    @Option(name: .long, help: "Only these sections, comma-separated: kernels, ops, rng, determinism, training.")
+    var only: String?
+
     /// Alters the results of ops whose name contains the pattern ('all' for every op) before they
     /// are compared: for testing that the suite fails when a device is wrong.
     @Option(name: .long, help: .hidden)
     var perturb: String?
 
+    func validate() throws {
+        if let unknown = sections?.first(where: { !CheckSuite.sectionNames.contains($0) }) {
+            throw ValidationError("unknown section '\(unknown)' for --only; expected \(CheckSuite.sectionNames.joined(separator: ", "))")
+        }
+    }
+
+    private var sections: Set<String>? {
+        only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }) }
+    }
+
     func run() throws {
         let names = device.map { $0.lowercased() == "all" ? nil : [$0] } ?? nil
         let selected = try names.map { try $0.map { try DeviceRegistry.device(named: $0).info } } ?? DeviceRegistry.available()
-        let suite = CheckSuite(perturbation: perturb.map(Perturbation.init(pattern:)), includeNVRTC: !noNVRTC)
+        let suite = CheckSuite(perturbation: perturb.map(Perturbation.init(pattern:)), includeNVRTC: !noNVRTC, sections: sections)
         var reports: [DeviceReport] = []
         for info in selected {
             let started = Date()
