@@ -37,7 +37,8 @@ public enum ReportTable {
         for row in [header] + cells {
             lines.append(zip(row, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
-        let noted = report.rows.filter { $0.status != .pass && $0.detail != nil }
+        // Failed and skipped rows say why; training rows always show how far the loss fell.
+        let noted = report.rows.filter { ($0.status != .pass || $0.section == "training") && $0.detail != nil }
         if !noted.isEmpty {
             lines.append("")
             for row in noted {
