@@ -75,9 +75,16 @@ let package = Package(
             name: "FlowTestSupport",
             dependencies: ["FlowRuntime"]
         ),
+        // `flowkit check`: the conformance suite shipped in the binary (op cases against the
+        // references and tolerances of FlowTestSupport, RNG, determinism, kernel builds, training).
+        .target(
+            name: "FlowCheck",
+            dependencies: ["FlowRuntime", "FlowKernels", "FlowLayers", "FlowTraining", "FlowTestSupport"]
+        ),
         .executableTarget(
             name: "flowkit",
             dependencies: [
+                "FlowCheck",
                 "FlowRuntime",
                 "FlowLayers",
                 "FlowTraining",

@@ -2,6 +2,11 @@
 """flowkit vs PyTorch on the standard workloads W1-W5 (bench/WORKLOADS.md), in one run.
 
     python3 bench/peers.py [--workloads W1,W2,W3,W4,W5] [--rounds 2] [--flowkit .build/release/flowkit]
+                           [--device opencl] [--torch-device cuda] [--no-venv]
+
+--torch-device cuda times PyTorch on the GPU (for the GPU run, scripts/gpu-check.sh); --no-venv
+(or FLOWKIT_PEERS_NO_VENV=1) uses the running interpreter's packages instead of bench/.venv, for a
+host without internet whose Python already has torch and safetensors (and nflows for W5).
 
 Creates bench/.venv and installs bench/requirements.txt on first use, then for each workload:
   1. cross-checks that both sides compute the same model: flowkit exports its weights (its
@@ -26,7 +31,7 @@ def ensure_venv():
     The installed requirements are recorded in the venv, so an interrupted install, or a
     requirements.txt changed since, installs again instead of running with missing packages.
     """
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV) or "--no-venv" in sys.argv or os.environ.get("FLOWKIT_PEERS_NO_VENV") == "1":
         return
     python = os.path.join(VENV, "bin", "python")
     requirements = os.path.join(HERE, "requirements.txt")
@@ -316,16 +321,19 @@ def pool(workload, batch, shape):
 
 # ------------------------------------------------------------------------------ measurement
 
-def torch_worker(workload):
+def torch_worker(workload, device="cpu"):
     """One PyTorch measurement in this process; prints a JSON line like `flowkit bench`."""
     import torch
-    torch.set_num_threads(2)
+    if device == "cpu":
+        torch.set_num_threads(2)
     after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     models, log_prob = build_models()
     make, batch, shape = models[workload]
     torch.manual_seed(0)
-    model = make()
-    data = pool(workload, batch, shape)
+    model = make().to(device)
+    data = [b.to(device) for b in pool(workload, batch, shape)]
+    # CUDA launches are asynchronous: a timed call must wait for its kernels.
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     index = [0]
 
@@ -338,16 +346,19 @@ def torch_worker(workload):
         loss = -log_prob(model, next_batch()).mean()
         loss.backward()
         optimizer.step()
+        sync()
 
     def logprob():
         with torch.no_grad():
             log_prob(model, next_batch())
+        sync()
 
     def sample():
         with torch.no_grad():
-            model.inverse(torch.randn(batch, *((64,) if workload == "W4" else shape)))
+            model.inverse(torch.randn(batch, *((64,) if workload == "W4" else shape), device=device))
+        sync()
 
-    result = {"workload": workload, "device": "torch-cpu", "batch": batch, "parameters": sum(p.numel() for p in model.parameters())}
+    result = {"workload": workload, "device": f"torch-{device}", "batch": batch, "parameters": sum(p.numel() for p in model.parameters())}
     if workload == "W5":
         from importlib.metadata import version
         result["peer"] = f"nflows {version('nflows')}"  # the library whose spline is being timed
@@ -397,11 +408,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="alternations A B per workload")
     parser.add_argument("--flowkit", default=os.path.join(HERE, "..", ".build", "release", "flowkit"))
     parser.add_argument("--device", default="cpu", help="flowkit's device")
+    parser.add_argument("--torch-device", default="cpu", help="PyTorch's device: cpu or cuda")
+    parser.add_argument("--no-venv", action="store_true", help="use this interpreter's packages, not bench/.venv")
     parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     parser.add_argument("--cross-check", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_venv:
+        os.environ["FLOWKIT_PEERS_NO_VENV"] = "1"  # the workers run with this interpreter too
     if args.torch_worker:
-        return torch_worker(args.torch_worker)
+        return torch_worker(args.torch_worker, args.torch_device)
     if args.cross_check:
         return print(cross_check(args.cross_check, args.flowkit, args.device))
     if not os.access(args.flowkit, os.X_OK):
@@ -421,7 +436,7 @@ def main():
         for _ in range(args.rounds):
             out = subprocess.check_output([args.flowkit, "bench", "--workload", workload, "--device", args.device], env=env)
             runs["flowkit"].append(json.loads(out))
-            out = subprocess.check_output([sys.executable, os.path.abspath(__file__), "--torch-worker", workload], env=env)
+            out = subprocess.check_output([sys.executable, os.path.abspath(__file__), "--torch-worker", workload, "--torch-device", args.torch_device], env=env)
             runs["torch"].append(json.loads(out))
         rows.append((workload, runs, error))
     print()

@@ -8,22 +8,14 @@ import Testing
 /// operands, not to the small result). The parameter update lr·m̂/(√v̂ + ε) is O(lr) with a few ulps
 /// of relative error, and the device uses float bias corrections (Double here), so the parameter is
 /// off by ~ε·|p| + lr·1e-6: rtol 1e-6, atol 1e-7.
-private let adamMomentFactor = 8 * Tolerance.epsilon
-private let adamRtol = 1e-6
-private let adamParamAtol = 1e-7
+private let adamRtol = OpTolerance.adamRtol
+private let adamParamAtol = OpTolerance.adamParamAtol
 
 /// Per-element tolerances of m and v for one step from (`param`, `m`, `v`) with gradient `grad`.
 private func momentTolerances(_ hyper: AdamHyper, param: [Double], grad: [Double], m: [Double], v: [Double])
     -> (m: [Double], v: [Double])
 {
-    let (beta1, beta2) = (Double(hyper.beta1), Double(hyper.beta2))
-    let decay = hyper.decoupled ? 0 : Double(hyper.weightDecay)
-    let gradAbs = (0..<grad.count).map { abs(grad[$0]) + decay * abs(param[$0]) }
-    let mTolerance = (0..<grad.count).map { adamMomentFactor * (beta1 * abs(m[$0]) + (1 - beta1) * gradAbs[$0]) }
-    let vTolerance = (0..<grad.count).map {
-        adamMomentFactor * (beta2 * v[$0] + (1 - beta2) * gradAbs[$0] * gradAbs[$0])
-    }
-    return (mTolerance, vTolerance)
+    OpTolerance.adamMoments(hyper, param: param, grad: grad, m: m, v: v)
 }
 
 struct AdamCase: Sendable, CustomStringConvertible {

@@ -4,8 +4,8 @@ import Testing
 
 /// ActNorm and PReLU outputs are one or two float ops on exact inputs and an exp (≤ a few ulps):
 /// rtol 1e-5, with atol 1e-6 for outputs near zero (operands are O(1), so a few ulps of them).
-private let channelRtol = 1e-5
-private let channelAtol = 1e-6
+private let channelRtol = OpTolerance.channelRtol
+private let channelAtol = OpTolerance.channelAtol
 /// ActNorm's log-det is `∓inner·Σ_c logScale_c`, a float sum of `channels` exact values then a
 /// scaling: `Tolerance.accumulated` over `channels` terms, magnitude `inner·Σ|logScale|`.
 /// Parameter gradients sum over `outer·inner` positions: `Tolerance.accumulated` likewise.

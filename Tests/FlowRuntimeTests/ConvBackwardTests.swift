@@ -4,7 +4,7 @@ import Testing
 
 /// Gradients of a convolution are float32 sums too: ∂input sums `O·kh·kw` terms, ∂weight and
 /// ∂bias sum `B·H·W` terms; each gets `Tolerance.accumulated` for its term count plus rtol 1e-6.
-private let convBackwardRtol = 1e-6
+private let convBackwardRtol = OpTolerance.convBackwardRtol
 
 /// Tiny shapes for finite differences (every element of input, weight and bias is perturbed).
 private let finiteDifferenceCases: [ConvCase] = [

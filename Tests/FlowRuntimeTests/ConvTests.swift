@@ -5,7 +5,7 @@ import Testing
 /// A convolution output sums `C·kh·kw` products plus the bias: the same float32 accumulation
 /// bound as gemm (`Tolerance.accumulated`, 8·ε·√terms·Σ|terms|) and rtol 1e-6 for the final
 /// rounding. A wrong tap, padding or dilation is off by a whole |term|.
-private let convRtol = 1e-6
+private let convRtol = OpTolerance.convRtol
 
 /// Small shapes (the Double reference is a direct 7-deep loop) with awkward sizes: 1×1, 3×3, 5×5,
 /// non-square kernels, dilation 2, masks, images smaller than the kernel's reach.

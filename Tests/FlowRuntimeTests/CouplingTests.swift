@@ -7,9 +7,8 @@ import Testing
 /// ulps of those is ~1e-6 absolute, so atol 1e-5 where cancellation makes a result small, rtol 1e-5
 /// elsewhere. A wrong formula is off by O(1). The per-sample log-det sums `columns` terms `log s`
 /// that each carry such an error: `Tolerance.accumulated` with termError 1e-6.
-private let couplingRtol = 1e-5
-private let couplingAtol = 1e-5
-private let couplingLogDetTermError = 1e-6
+private let couplingRtol = OpTolerance.couplingRtol
+private let couplingAtol = OpTolerance.couplingAtol
 
 /// Shapes `[B, …]`: vectors with awkward widths and an image-shaped tensor.
 private let couplingShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [4, 257], [2, 3, 5, 7]]
@@ -33,13 +32,7 @@ private func couplingData(_ count: Int, seed: UInt64) -> (x: [Double], shift: [D
 private func expectLogDet(
     _ actual: Tensor, _ expected: [Double], spec: CouplingSpec, raw: [Double], _ label: String
 ) throws {
-    let magnitude = (0..<spec.rows).map { r in
-        (0..<spec.columns).reduce(0.0) { $0 + abs(Reference.couplingScale(raw[r * spec.columns + $1], spec.scale).logS) }
-    }
-    try expectClose(
-        actual, expected, rtol: couplingRtol,
-        atol: Tolerance.accumulated(terms: spec.columns, magnitude: magnitude, termError: couplingLogDetTermError),
-        label)
+    try expectClose(actual, expected, rtol: couplingRtol, atol: OpTolerance.couplingLogDet(spec, rawScale: raw), label)
 }
 
 @Suite struct CouplingTests {

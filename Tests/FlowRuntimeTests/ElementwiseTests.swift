@@ -5,14 +5,14 @@ import Testing
 /// Unary maps: OpenCL's full profile allows 3–5 ulps for exp/log/tanh and compositions (sigmoid,
 /// softplus) add a few more; rtol 2e-6 (≈ 32 ulps) plus atol 1e-7 where results underflow towards 0
 /// (softplus of −30 is 9e-14, computed as a difference near 1). A wrong formula is off by O(1).
-private let unaryRtol = 2e-6
-private let unaryAtol = 1e-7
+private let unaryRtol = OpTolerance.unaryRtol
+private let unaryAtol = OpTolerance.unaryAtol
 /// Derivatives formed from y (1 − y², y(1 − y)) lose relative accuracy by cancellation where f' is
 /// small: the error is a few ulps of 1 times |dy|, hence atol 1e-6 on top of the unary rtol.
-private let unaryBackwardAtol = 1e-6
+private let unaryBackwardAtol = OpTolerance.unaryBackwardAtol
 /// +, −, × of two floats: the device result is the correctly rounded value, within half an ulp
 /// (6e-8) of the exact Double result.
-private let binaryRtol = 1e-7
+private let binaryRtol = OpTolerance.binaryRtol
 
 struct UnaryCase: Sendable, CustomStringConvertible {
     var op: UnaryOp

@@ -5,7 +5,7 @@ import Testing
 /// Float32 products accumulate `k` terms: each output is allowed `Tolerance.accumulated` (8·ε·√k
 /// times the sum of the terms' magnitudes) plus rtol 1e-6 (≈ 16 ulps) for the final rounding and
 /// the alpha/beta/bias arithmetic. An indexing or transpose bug is off by O(|term|) ≈ Σ|terms|/k.
-private let gemmRtol = 1e-6
+private let gemmRtol = OpTolerance.gemmRtol
 
 /// (m, n, k) with the awkward sizes 1, 3, 7, 17, 33, 257 and others off the 16/32/64 tile grid,
 /// several spanning more than one 64×64×16 tile in every dimension.
@@ -19,7 +19,7 @@ private let gemmShapes: [[Int]] = [
 ]
 
 private func gemmAtol(_ spec: GemmSpec, a: [Double], b: [Double], c: [Double], bias: [Double]?) -> [Double] {
-    Tolerance.accumulated(terms: spec.k + 2, magnitude: Reference.gemmMagnitude(spec, a: a, b: b, c: c, bias: bias))
+    OpTolerance.gemmAtol(spec, a: a, b: b, c: c, bias: bias)
 }
 
 /// A group of products applied in turn to `c` through the reference, and each entry's tolerance:

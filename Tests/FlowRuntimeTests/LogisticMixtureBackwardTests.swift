@@ -6,8 +6,8 @@ import Testing
 /// `exp(−s)` (up to ~4.5 for these log-scales), each a few float ulps off: ~1e-5 relative at worst.
 /// Against finite differences of the Double reference (~1e-9), rtol 1e-3 / atol 1e-4 leaves margin
 /// and still catches a wrong or missing term, which is off by O(0.1).
-let mixtureGradRtol = 1e-3
-let mixtureGradAtol = 1e-4
+let mixtureGradRtol = OpTolerance.mixtureGradRtol
+let mixtureGradAtol = OpTolerance.mixtureGradAtol
 
 @Suite struct LogisticMixtureBackwardTests {
     /// Every gradient (x, logits, means, log-scales, a, b) against finite differences of the whole

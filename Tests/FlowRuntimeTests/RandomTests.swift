@@ -5,7 +5,7 @@ import Testing
 /// The device's normals use exact-math polynomials accurate to a few ulps of values up to
 /// √(−2 log 2⁻²⁴) ≈ 5.8, so within ~1e-6 of Box–Muller in Double; 1e-5 absolute leaves margin
 /// while a wrong word pairing or cos/sin swap is off by O(1).
-private let normalAtol = 1e-5
+private let normalAtol = OpTolerance.normalAtol
 
 /// Streams with a nonzero counter, a counter whose low word wraps inside the fill (the high word
 /// must carry), a seed above 2³², and odd counts that end mid-block.

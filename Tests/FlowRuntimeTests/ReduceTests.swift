@@ -6,7 +6,7 @@ import Testing
 /// A reduction over `n` elements is a float32 sum of `n` terms: each output gets
 /// `Tolerance.accumulated(n, Σ|terms|)` (8·ε·√n·Σ|terms|, loose enough for any summation order,
 /// far below one dropped or doubled element) plus rtol 1e-6 for the final rounding.
-private let reduceRtol = 1e-6
+private let reduceRtol = OpTolerance.reduceRtol
 
 /// Shapes with awkward sizes; 257 and larger only here, where the ops are cheap.
 private let reduceShapes: [[Int]] = [

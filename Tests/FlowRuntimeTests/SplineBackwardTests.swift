@@ -6,8 +6,8 @@ import Testing
 /// error of a few ulps in a knot becomes ~1e-5 relative in the result; against the finite
 /// differences of the Double reference (~1e-9), rtol 1e-3 / atol 1e-3 still catches a wrong term,
 /// which is off by O(0.1).
-let splineGradRtol = 1e-3
-let splineGradAtol = 1e-3
+let splineGradRtol = OpTolerance.splineGradRtol
+let splineGradAtol = OpTolerance.splineGradAtol
 
 @Suite struct SplineBackwardTests {
     /// Every gradient (x, widths, heights, derivatives) against finite differences of the whole

@@ -6,18 +6,17 @@ import Testing
 /// Spline outputs are ~30 float ops on exp/log/softplus values of inputs O(B) (knots are sums of K
 /// shares, each off by a few ulps): a few ulps of B = 2.5 is ~1e-6, so atol 2e-5 leaves margin
 /// while a wrong bin or formula is off by O(0.1). Log-det terms are `2 log s + log dn − 2 log den`,
-/// each log off by a few ulps of its argument (absolute ~1e-6 per term): `splineLogDetTermError`
+/// each log off by a few ulps of its argument (absolute ~1e-6 per term): `OpTolerance.splineLogDetTermError`
 /// per term, plus the relative accumulation of `Tolerance.accumulated`.
-private let splineRtol = 1e-5
-private let splineAtol = 2e-5
-private let splineLogDetTermError = 2e-6
+private let splineRtol = OpTolerance.splineRtol
+private let splineAtol = OpTolerance.splineAtol
 
 /// The inverse is as well conditioned as the spline is steep: an error of a few ulps of B in y (the
 /// input's rounding, the knots') moves x by that much divided by the slope dy/dx, which these
 /// logits take down to ~1e-3. So element i may be off by `2e-5 + 2e-6 / slope_i` (2e-6 ≈ 8 ulps
 /// of 2.5); a wrong bin or root is off by O(0.1) where the slope is O(1).
 func splineInverseTolerance(_ spec: SplineSpec, x: [Double], parameters: [Double]) -> [Double] {
-    splineTerms(spec, inverse: false, x: x, parameters: parameters).map { 2e-5 + 2e-6 / exp($0) }
+    OpTolerance.splineInverse(spec, x: x, parameters: parameters)
 }
 
 
@@ -26,19 +25,12 @@ private let splineShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [2, 3, 5]]
 
 /// Per-row tolerance of a log-det: every term's own error plus the float summation's.
 func splineLogDetTolerance(_ spec: SplineSpec, terms: [Double]) -> [Double] {
-    let magnitude = (0..<spec.rows).map { r in
-        (0..<spec.columns).reduce(0.0) { $0 + abs(terms[r * spec.columns + $1]) }
-    }
-    let accumulated = Tolerance.accumulated(terms: spec.columns, magnitude: magnitude, termError: 1e-6)
-    return accumulated.map { $0 + Double(spec.columns) * splineLogDetTermError }
+    OpTolerance.splineLogDet(spec, terms: terms)
 }
 
 /// Each element's log-det term (the reference's), for tolerances.
 func splineTerms(_ spec: SplineSpec, inverse: Bool, x: [Double], parameters: [Double]) -> [Double] {
-    let per = spec.options.parametersPerElement
-    return (0..<x.count).map { i in
-        Reference.splineElement(x[i], parameters[i * per..<(i + 1) * per], spec.options, inverse: inverse).1
-    }
+    OpTolerance.splineTerms(spec, inverse: inverse, x: x, parameters: parameters)
 }
 
 @Suite struct SplineTests {

@@ -3,9 +3,9 @@ import FlowKernels
 /// A kernel file as CUDA C++ for NVRTC. The source is the very text the OpenCL backend builds
 /// (`KernelSources.programSource`; `common.cl` selects the dialect), and the options are those
 /// that make it mean in CUDA what it means in OpenCL.
-enum CUDAKernelSource {
+public enum CUDAKernelSource {
     /// The source of kernel file `<name>.cl`, as NVRTC compiles it.
-    static func source(named name: String) throws -> String {
+    public static func source(named name: String) throws -> String {
         try KernelSources.programSource(named: name)
     }
 
@@ -24,5 +24,10 @@ enum CUDAKernelSource {
         named name: String, architecture: String, with nvrtc: NVRTC, tuning: Tuning = Tuning()
     ) throws -> (ptx: String, log: String) {
         try nvrtc.compile(source: source(named: name), name: "\(name).cl", options: options(architecture: architecture, tuning: tuning))
+    }
+
+    /// `compile` with the default tuning, for callers outside the runtime (`flowkit check`).
+    public static func compileWithDefaultTuning(named name: String, architecture: String, with nvrtc: NVRTC) throws -> (ptx: String, log: String) {
+        try compile(named: name, architecture: architecture, with: nvrtc)
     }
 }

@@ -136,8 +136,9 @@ public final class OpenCLDevice: Device, @unchecked Sendable {
         _ = try compile(name: name, source: KernelSources.programSource(name: name, body: source), useCache: false)
     }
 
-    /// The names of the kernels in kernel file `name`, as the OpenCL compiler found them.
-    func kernelNames(inProgram name: String) throws -> [String] {
+    /// The names of the kernels in kernel file `name`, as the OpenCL compiler found them (building
+    /// the program first if it is not built yet; `flowkit check` reports them).
+    public func kernelNames(inProgram name: String) throws -> [String] {
         try withLock { try program(name).kernelNames() }
     }
 

@@ -37,19 +37,12 @@ struct LogisticMixtureCase: Sendable, CustomStringConvertible {
 /// Relative error allowed per log-domain quantity: 2e-6 ≈ 33 float ulps. Each of log F, log(1 − F)
 /// and log F′ is a log-sum-exp of a few terms built from `z = (x − μ)·exp(−s)` (exp ≤ 3 ulps in
 /// OpenCL, a few roundings after), so each is off by a few ulps of the magnitudes involved; a wrong
-/// formula or component is off by O(1) relative.
-let mixtureRelative = 2e-6
-
+/// formula or component is off by O(1) relative (`OpTolerance.mixtureRelative`).
+///
 /// Per-element error allowed in y: the relative error of `log F − log(1 − F)` (whose magnitude
 /// is at most `|log F| + |log(1 − F)|`) scaled by `e^a`, plus y's own rounding.
 func mixtureOutputTolerance(_ c: LogisticMixtureCase, x: [Double], parameters: [Double]) -> [Double] {
-    (0..<x.count).map { i in
-        let p = c.slice(parameters, i)
-        let l = Reference.logisticMixtureLogs(x[i], p, c.options)
-        let a = p[p.startIndex + 3 * c.k]
-        let y = Reference.logisticMixtureValue(x[i], p, c.options)
-        return mixtureRelative * (1 + (abs(l.logF) + abs(l.log1mF)) * exp(a) + abs(y))
-    }
+    OpTolerance.mixtureOutput(c.options, x: x, parameters: parameters)
 }
 
 /// Per-row error allowed in a log-det: each term `log F′ − log F − log(1 − F) + a` is off by the
@@ -57,28 +50,12 @@ func mixtureOutputTolerance(_ c: LogisticMixtureCase, x: [Double], parameters: [
 func mixtureLogDetTolerance(_ c: LogisticMixtureCase, _ spec: LogisticMixtureSpec, x: [Double], parameters: [Double])
     -> [Double]
 {
-    let parts = (0..<x.count).map { i -> (error: Double, magnitude: Double) in
-        let p = c.slice(parameters, i)
-        let l = Reference.logisticMixtureLogs(x[i], p, c.options)
-        let a = p[p.startIndex + 3 * c.k]
-        let term = l.logDensity - l.logF - l.log1mF + a
-        return (mixtureRelative * (1 + abs(l.logDensity) + abs(l.logF) + abs(l.log1mF) + abs(a)), abs(term))
-    }
-    return (0..<spec.rows).map { r in
-        let row = parts[r * spec.columns..<(r + 1) * spec.columns]
-        let magnitude = row.reduce(0.0) { $0 + $1.magnitude }
-        let accumulated = Tolerance.accumulated(terms: spec.columns, magnitude: [magnitude])[0]
-        return accumulated + row.reduce(0.0) { $0 + $1.error }
-    }
+    OpTolerance.mixtureLogDet(spec, x: x, parameters: parameters)
 }
 
 /// Per-element error allowed in an inverse's x: an error in the y domain (y's own rounding on
 /// upload and the float comparison `σ⁻¹F(x) < u` near the root, as in `mixtureOutputTolerance`)
 /// moves x by that error over the slope dy/dx; plus x's own rounding (bisection stops at one ulp).
 func mixtureInverseTolerance(_ c: LogisticMixtureCase, x: [Double], parameters: [Double]) -> [Double] {
-    let yError = mixtureOutputTolerance(c, x: x, parameters: parameters)
-    return (0..<x.count).map { i in
-        let slope = exp(Reference.logisticMixtureElement(x[i], c.slice(parameters, i), c.options, inverse: false).1)
-        return 1e-6 * (1 + abs(x[i])) + yError[i] / slope
-    }
+    OpTolerance.mixtureInverse(c.options, x: x, parameters: parameters)
 }
