@@ -38,8 +38,11 @@ import Testing
         #expect(try back.toArray() == v.toArray())
     }
 
-    /// `logDet + D·ln L + log N(ε) = log|det ∂u/∂ε|` with `u = x·L − v + offset·L`: the log-det is
-    /// minus the noise's log-density `log q(u | v)`, by the change of variables from ε.
+    /// `logDet + D·ln L + log N(ε) = log|det ∂u/∂ε|`: the log-det is minus the noise's
+    /// log-density `log q(u | v)`, by the change of variables from ε. The Jacobian is taken of
+    /// `ε → h` (the brute-force Jacobian of the flow `g` on the image's context) and the sigmoid's
+    /// part `Σ log σ′(h)` added in Double: differencing `u` itself in float32 loses the digits
+    /// where σ saturates.
     @Test(arguments: TestDevices.all)
     func logDetIsMinusTheNoiseLogDensity(_ d: TestDevice) throws {
         let (layer, v) = try Self.setUp(d.device)
@@ -47,17 +50,25 @@ import Testing
         let epsilon = try stream.next(v.shape, .normal, on: d.device)
         let reported = try layer.forward(v, epsilon: epsilon).result.logDet.toArray()
         let logNormal = try epsilon.normalLogProb().toArray()
+        // The conditioning image, as the layer defines it: (v + ½)/L − ½, squeezed.
+        let levels = Float(Self.levels)
+        let context = try v.affine(scale: 1 / levels, shift: 0.5 / levels - 0.5).squeeze2x2()
+        func h(_ noise: Tensor) throws -> [Double] {
+            try FlowTestHelpers.doubles(layer.flow.transform(noise.squeeze2x2(), context: context).output.unsqueeze2x2())
+        }
+        let centre = try h(epsilon)
         let features = Self.shape.reduce(1, *)
         for sample in 0..<v.batch {
             let columns = try NumericalDerivatives.jacobian(dimension: features) { delta in
                 var full = [Double](repeating: 0, count: v.count)
                 for j in 0..<features { full[sample * features + j] = delta[j] }
-                let x = try layer.forward(v, epsilon: FlowTestHelpers.shifted(epsilon, by: full)).result.output
-                // u = (x + ½)·L − v; the constant v drops out of the Jacobian.
-                let scaled = try FlowTestHelpers.doubles(x).map { $0 * Double(Self.levels) }
-                return Array(scaled[(sample * features)..<((sample + 1) * features)])
+                return Array(try h(FlowTestHelpers.shifted(epsilon, by: full))[(sample * features)..<((sample + 1) * features)])
             }
-            let bruteForce = NumericalDerivatives.logAbsDeterminant(columns: columns)
+            // log σ′(h) = −softplus(h) − softplus(−h).
+            let sigmoidPart = centre[(sample * features)..<((sample + 1) * features)].reduce(0.0) { total, h in
+                total - (log1p(exp(-abs(h))) + max(h, 0)) - (log1p(exp(-abs(h))) + max(-h, 0))
+            }
+            let bruteForce = NumericalDerivatives.logAbsDeterminant(columns: columns) + sigmoidPart
             let fromLogDet = Double(reported[sample]) + Double(features) * log(Double(Self.levels)) + Double(logNormal[sample])
             #expect(
                 FlowTestHelpers.close(fromLogDet, bruteForce, rtol: 2e-3, atol: 2e-3),
