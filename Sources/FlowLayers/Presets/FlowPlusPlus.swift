@@ -53,6 +53,7 @@ public struct FlowPlusPlus: Sendable, Equatable {
     /// Flow++'s variational dequantizer for images of `imageShape` with `levels` intensity levels:
     /// `steps` mixture-coupling steps on the 2×2-squeezed noise, every conditioner also reading the
     /// squeezed image as context channels. Names: `dequantize.flow.step0.coupling.net.conv0.weight`.
+    /// `activation` is the conditioners' (ReLU as Glow's; the gradient tests use softplus).
     public static func dequantizer(
         name: String = "dequantize", imageShape: [Int], levels: Int, offset: Float, steps: Int, hidden: Int, components: Int,
         activation: UnaryOp = .relu, noise: RandomStream, random: inout RandomStream, on device: any Device
