@@ -89,6 +89,35 @@ import Testing
         return outcome?.status == 0 ? run : nil
     }()
 
+    /// Flow++ with its variational dequantizer from the command line: trains on the digits, and
+    /// `sample` writes integer images in 0…16, and `eval` reports the bound in bits per dimension.
+    @Test func flowPlusPlusWithVariationalDequantizationTrainsEvaluatesAndSamples() throws {
+        let config = try Self.file(
+            "flowpp.json",
+            """
+            {"data": {"kind": "digits"},
+             "model": {"kind": "flowpp", "levels": 2, "steps": 1, "hidden": 8, "components": 2, "dequantization": "variational", "dequantizerSteps": 1},
+             "train": {"steps": 20, "batchSize": 32, "checkpointEvery": 10, "evalEvery": 10, "logEvery": 5, "seed": 4}}
+            """)
+        let run = Self.path("flowpp-run")
+        let trained = try CLITests.run(["train", config, "--run-dir", run])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stdout.contains("bits/dim"), "\(trained.stdout)")
+        let out = Self.path("flowpp-samples.csv")
+        let sampled = try CLITests.run(["sample", "--run-dir", run, "-n", "5", "--out", out, "--seed", "1"])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        let values = try String(contentsOfFile: out, encoding: .utf8).split(whereSeparator: { $0 == "," || $0 == "\n" }).compactMap { Double($0) }
+        // The model's own samples, as an NPY file, are data it can evaluate.
+        let images = Self.path("flowpp-samples.npy")
+        #expect(try CLITests.run(["sample", "--run-dir", run, "-n", "6", "--out", images, "--seed", "2"]).status == 0)
+        let evaluated = try CLITests.run(["eval", "--run-dir", run, "--data", images])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any]
+        let bits = try #require(object?["bitsPerDim"] as? Double)
+        #expect(bits.isFinite && bits > 0 && bits < 8, "bits/dim \(bits)")
+        #expect(values.count >= 5 * 64 && values.allSatisfy { $0 >= 0 && $0 <= 16 && $0 == $0.rounded() })
+    }
+
     @Test func evalPrintsOneJSONLine() throws {
         let run = try #require(Self.trained)
         let points = try Self.file("eval.csv", "0,0\n1,2\n-1,4\n")

@@ -14,7 +14,7 @@ import Testing
         var random = RandomStream(seed: 1234)
         let transform = try testCase.build(device, &random)
         let x = try random.next([batch] + testCase.eventShape, .normal, on: device)
-        let context = testCase.contextFeatures > 0 ? try random.next([batch, testCase.contextFeatures], .normal, on: device) : nil
+        let context = try testCase.contextShape.map { try random.next([batch] + $0, .normal, on: device) }
         _ = try transform.transform(x, context: context)  // data-dependent initialisation (ActNorm)
         try FlowTestHelpers.perturb(transform.parameters, scale: testCase.perturbation, random: &random)
         return (transform, x, context)

@@ -21,7 +21,7 @@ struct ConfigTests {
     /// the resolved config (defaults filled in) must parse to itself.
     @Test(arguments: ModelConfig.Kind.allCases)
     func savedConfigsParseBack(kind: ModelConfig.Kind) throws {
-        let data = kind == .glow ? #"{"kind": "digits"}"# : #"{"kind": "toy", "name": "moons"}"#
+        let data = kind.modelsImages ? #"{"kind": "digits"}"# : #"{"kind": "toy", "name": "moons"}"#
         let config = try Self.parse(#"{"data": \#(data), "model": {"kind": "\#(kind.rawValue)"}}"#)
         #expect(try TrainingConfig.parse(config.encoded()) == config)
     }

@@ -17,7 +17,9 @@ import FlowRuntime
 /// suits finite-difference checks, which a ReLU kink inside the stencil spoils).
 ///
 /// A context `[B, K]` enters as K extra input channels, each constant over `H × W` (the first
-/// convolution's input is `[B, C_in + K, H, W]`); its gradient sums over the positions.
+/// convolution's input is `[B, C_in + K, H, W]`); its gradient sums over the positions. A context
+/// image `[B, K, H, W]` (Flow++'s dequantizer, conditioned on the discrete image) enters as its K
+/// channels as they are, and gets its gradient as they are.
 public final class ConvNet: Conditioner {
     /// The 3×3 and 1×1 hidden convolutions, absent with `hidden: 0`.
     public let hiddenLayers: (first: Conv2dLayer, mixing: Conv2dLayer)?
@@ -75,6 +77,8 @@ public final class ConvNet: Conditioner {
         var blocks: [(input: Tensor, inner0: Tensor, conv0: Tensor, inner1: Tensor)]
         var lastInput: Tensor
         var inputChannels: Int
+        /// Whether the context was an image (its gradient is then not summed over positions).
+        var spatialContext: Bool
     }
 
     public func forward(_ input: Tensor, context: Tensor?) throws -> (output: Tensor, tape: any BijectorTape) {
@@ -96,7 +100,8 @@ public final class ConvNet: Conditioner {
             blocks.append((h, inner0, out0, inner1))
             h = try h.adding(conv1.forward(inner1))
         }
-        let tape = Tape(input: joined, hidden: hiddenTape, blocks: blocks, lastInput: h, inputChannels: input.shape[1])
+        let tape = Tape(
+            input: joined, hidden: hiddenTape, blocks: blocks, lastInput: h, inputChannels: input.shape[1], spatialContext: context?.rank == 4)
         return (try last.forward(h), tape)
     }
 
@@ -121,6 +126,7 @@ public final class ConvNet: Conditioner {
         }
         guard contextFeatures > 0 else { return BijectorGradients(input: grad, context: nil) }
         let parts = try grad.split([tape.inputChannels, contextFeatures])
+        if tape.spatialContext { return BijectorGradients(input: parts[0], context: parts[1]) }
         let (batch, positions) = (grad.batch, grad.shape.dropFirst(2).reduce(1, *))
         let gradContext = try parts[1].reshaped([batch * contextFeatures, positions]).perSampleSum().reshaped([batch, contextFeatures])
         return BijectorGradients(input: parts[0], context: gradContext)
@@ -132,11 +138,19 @@ public final class ConvNet: Conditioner {
         guard input.rank == 4 else {
             throw FlowError.shapeMismatch(op: "ConvNet", detail: "input \(input.shape), expected [B, C, H, W]")
         }
-        guard let context, context.shape == [input.batch, contextFeatures] else {
-            throw FlowError.shapeMismatch(
-                op: "ConvNet", detail: "context \(context?.shape.description ?? "nil"), expected [\(input.batch), \(contextFeatures)]")
-        }
         let (batch, height, width) = (input.batch, input.shape[2], input.shape[3])
+        if let context, context.rank == 4 {
+            guard context.shape == [batch, contextFeatures, height, width] else {
+                throw FlowError.shapeMismatch(
+                    op: "ConvNet", detail: "context image \(context.shape), expected [\(batch), \(contextFeatures), \(height), \(width)]")
+            }
+            return try Tensor.concat([input, context])
+        }
+        guard let context, context.shape == [batch, contextFeatures] else {
+            throw FlowError.shapeMismatch(
+                op: "ConvNet",
+                detail: "context \(context?.shape.description ?? "nil"), expected [\(batch), \(contextFeatures)] or an image [\(batch), \(contextFeatures), \(height), \(width)]")
+        }
         // ones[1, B·K, H·W] ⊙ context[B·K] broadcast along axis 1 = context[b, k] at every position.
         let ones = try Tensor.full([1, batch * contextFeatures, height * width], value: 1, on: input.device)
         let planes = try ones.applying(.multiply, context.reshaped([batch * contextFeatures]))

@@ -25,7 +25,7 @@ import FlowRuntime
 /// draws new noise, the forward pass is not a fixed function, `inverse` returns the continuous
 /// `v + u` (quantize with `quantize`), and `reconstructsInput` is false (a reversible chain must
 /// keep `v` rather than rebuild it).
-public final class UniformDequantization: Bijector {
+public final class UniformDequantization: Dequantizer {
     public let name: String
     public let levels: Int
     public let offset: Float
@@ -76,13 +76,6 @@ public final class UniformDequantization: Bijector {
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
         _ = try self.tape(tape, as: Tape.self)
         return BijectorGradients(input: try gradOutput.scaled(by: 1 / Float(levels)), context: nil)
-    }
-
-    /// `v = clamp(⌊y⌋, 0, L − 1)` for `y` from `inverse` (sampled data). The runtime has no floor
-    /// op, so this is a host round trip: meant for finished samples, not for training.
-    public func quantize(_ y: Tensor) throws -> Tensor {
-        let top = Float(levels - 1)
-        return try Tensor(y.toArray().map { min(max($0.rounded(.down), 0), top) }, shape: y.shape, on: y.device)
     }
 }
 

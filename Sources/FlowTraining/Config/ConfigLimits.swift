@@ -18,6 +18,10 @@ public enum ConfigLimits {
     public static let splineBins = 1...64
     /// Spline tail bound B: the interval [−B, B] the bins share (a Float, so kept far inside its range).
     public static let splineTailBound = 0.001...10_000.0
+    /// Logistic components per Flow++ coupling (each costs 3 conditioner outputs per element).
+    public static let mixtureComponents = 1...64
+    /// Coupling steps of the variational dequantizer.
+    public static let dequantizerSteps = 1...32
     public static let keepCheckpoints = 1...1_000
     public static let patience = 1...1_000_000
     /// Weights of the largest layers together (about 16 bytes each with gradients and Adam's

@@ -62,6 +62,11 @@ struct ConfigReader {
         return value
     }
 
+    /// One of an enumeration's raw values, or nil when the key is absent (or null).
+    mutating func optionalChoice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T? where T.RawValue == String {
+        has(name) ? try choice(name) as T : markUnset(name)
+    }
+
     mutating func optionalString(_ name: String) throws -> String? {
         has(name) ? try string(name) : markUnset(name)
     }

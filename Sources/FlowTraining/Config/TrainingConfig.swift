@@ -119,10 +119,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf, nsf
         /// The autoregressive spline flow (MADE-conditioned splines).
         case nsfAR = "nsf-ar"
+        /// Flow++'s logistic-mixture couplings on Glow's multi-scale layout (images).
+        case flowpp
 
         /// The spline kinds, the only ones with `bins` and `tailBound`.
         public var hasSplines: Bool { self == .nsf || self == .nsfAR }
+        /// The image kinds, whose depth is levels × steps.
+        public var modelsImages: Bool { self == .glow || self == .flowpp }
     }
+
+    /// How image data become continuous: uniform noise (the default), or Flow++'s learned
+    /// dequantizer `q(u | v)` trained with the model.
+    public enum Dequantization: String, Codable, Sendable, CaseIterable { case uniform, variational }
 
     public var kind: Kind
     /// Couplings (realnvp, nice, nsf) or MADE blocks (maf, iaf, nsf-ar).
@@ -143,6 +151,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The spline shape when the config leaves it out (also for a config built in code with nil).
     public static let defaultBins = 8
     public static let defaultTailBound = 5.0
+    /// Image data: the dequantization (nil means uniform, so older saved configs read back unchanged).
+    public var dequantization: Dequantization?
+    /// Variational dequantization only: the dequantizer's coupling steps.
+    public var dequantizerSteps: Int?
+    /// flowpp, and the variational dequantizer: logistic components K per coupling.
+    public var components: Int?
+    public static let defaultDequantizerSteps = 2
+    public static let defaultComponents = 4
+
+    /// The logistic-mixture couplings' components, for the kinds and dequantizers that have them.
+    public var mixtureComponents: Int { components ?? Self.defaultComponents }
 
     init(_ reader: inout ConfigReader) throws {
         kind = try reader.choice("kind", default: Kind.realnvp)
@@ -155,10 +174,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .nsfAR: (4, 256)
             case .nice: (4, 256)
             case .maf, .iaf: (5, 256)
-            case .glow: (0, 64)
+            case .glow, .flowpp: (0, 64)
             }
-        // Glow counts its depth in levels × steps; its saved configs hold layers = 0 (unused).
-        layers = try reader.int("layers", default: defaults.layers, in: kind == .glow ? 0...ConfigLimits.layers.upperBound : ConfigLimits.layers)
+        // Glow and Flow++ count their depth in levels × steps; their saved configs hold layers = 0 (unused).
+        layers = try reader.int(
+            "layers", default: defaults.layers, in: kind.modelsImages ? 0...ConfigLimits.layers.upperBound : ConfigLimits.layers)
         hidden = try reader.int("hidden", default: defaults.hidden, in: ConfigLimits.hidden)
         hiddenLayers = try reader.int("hiddenLayers", default: 2, in: ConfigLimits.hiddenLayers)
         levels = try reader.int("levels", default: 2, in: ConfigLimits.imageLevels)
@@ -174,6 +194,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try reader.onlyFor("tailBound", "applies only to model.kind nsf or nsf-ar, not \(kind.rawValue)")
             bins = nil
             tailBound = nil
+        }
+        // Whether the data are images is the data section's business; ModelBuilder refuses a
+        // variational dequantizer for vector data.
+        dequantization = try reader.optionalChoice("dequantization")
+        if dequantization == .variational {
+            dequantizerSteps = try reader.int("dequantizerSteps", default: Self.defaultDequantizerSteps, in: ConfigLimits.dequantizerSteps)
+        } else {
+            try reader.onlyFor("dequantizerSteps", "applies only with model.dequantization \"variational\"")
+            dequantizerSteps = nil
+        }
+        if kind == .flowpp || dequantization == .variational {
+            components = try reader.int("components", default: Self.defaultComponents, in: ConfigLimits.mixtureComponents)
+        } else {
+            try reader.onlyFor(
+                "components", "applies only to model.kind flowpp or with model.dequantization \"variational\", not \(kind.rawValue)")
+            components = nil
         }
         // Each factor is bounded, so the product cannot overflow (at most 2¹⁶ · 2¹⁴ · 2¹⁴).
         let weights = max(layers * hiddenLayers, levels * steps) * hidden * hidden

@@ -17,7 +17,7 @@ public enum Evaluator {
     /// Per-example log-densities of `data`. For image models the dequantization noise comes from
     /// a fixed stream (so evaluation is reproducible) and the training stream is left untouched.
     public static func logProbabilities(_ flow: Flow, data: ArrayData, batchSize: Int, seed: UInt64, on device: any Device) throws -> [Float] {
-        let dequantizers = flow.chain.transforms.compactMap { $0 as? UniformDequantization }
+        let dequantizers = flow.chain.transforms.compactMap { $0 as? any Dequantizer }
         let saved = dequantizers.map(\.noise)
         for (index, dequantizer) in dequantizers.enumerated() { dequantizer.noise = RandomStream(seed: seed).derived(900 + UInt64(index)) }
         defer { for (dequantizer, stream) in zip(dequantizers, saved) { dequantizer.noise = stream } }

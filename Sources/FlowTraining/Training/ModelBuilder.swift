@@ -16,24 +16,38 @@ public enum ModelBuilder {
             let levels = data.levels ?? 256
             // Dequantize into [0, 1) (then logit, RealNVP) or into [−0.5, 0.5) (W4's centred form).
             let noise = RandomStream(seed: seed).derived(2)
-            if let alpha = config.data.logitAlpha {
-                front.append(try UniformDequantization(name: "dequantize", levels: levels, noise: noise))
-                front.append(try LogitTransform(name: "logit", alpha: Float(alpha)))
-            } else {
-                front.append(try UniformDequantization(name: "dequantize", levels: levels, offset: -0.5, noise: noise))
+            let offset: Float = config.data.logitAlpha == nil ? -0.5 : 0
+            switch model.dequantization ?? .uniform {
+            case .uniform:
+                front.append(try UniformDequantization(name: "dequantize", levels: levels, offset: offset, noise: noise))
+            case .variational:
+                // Its own initialisation stream, so the model's weights are those of the uniform run.
+                var dequantizerRandom = RandomStream(seed: seed).derived(3)
+                front.append(
+                    try FlowPlusPlus.dequantizer(
+                        imageShape: shape, levels: levels, offset: offset, steps: model.dequantizerSteps ?? ModelConfig.defaultDequantizerSteps,
+                        hidden: model.hidden, components: model.mixtureComponents, noise: noise, random: &dequantizerRandom, on: device))
             }
+            if let alpha = config.data.logitAlpha { front.append(try LogitTransform(name: "logit", alpha: Float(alpha))) }
             switch model.kind {
             case .glow:
                 core = try Glow(imageShape: shape, levels: model.levels, steps: model.steps, hidden: model.hidden, learnedPrior: true)
                     .makeFlow(random: &random, on: device)
+            case .flowpp:
+                core = try FlowPlusPlus(
+                    imageShape: shape, levels: model.levels, steps: model.steps, hidden: model.hidden, components: model.mixtureComponents
+                ).makeFlow(random: &random, on: device)
             case .realnvp:
                 core = try RealNVPImage(imageShape: shape, scales: model.levels, hidden: model.hidden).makeFlow(random: &random, on: device)
             case .nice, .maf, .iaf, .nsf, .nsfAR:
-                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow or realnvp")
+                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow, flowpp or realnvp")
             }
         } else {
             guard shape.count == 1, let features = shape.first, features >= 2 else {
                 throw ConfigError(key: "data", "vector models need at least 2 features per example, got shape \(shape)")
+            }
+            if model.dequantization == .variational {
+                throw ConfigError(key: "model.dequantization", "variational dequantization applies to image data only (data.kind digits or idx)")
             }
             if let (mean, std) = data.standardization {
                 front.append(try Standardize(name: "standardize", mean: mean, std: std, on: device))
@@ -63,8 +77,8 @@ public enum ModelBuilder {
                     features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
                     bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound)
                 ).makeFlow(random: &random, on: device)
-            case .glow:
-                throw ConfigError(key: "model.kind", "glow models images; for vectors use realnvp, nice, maf, iaf, nsf or nsf-ar")
+            case .glow, .flowpp:
+                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models images; for vectors use realnvp, nice, maf, iaf, nsf or nsf-ar")
             }
         }
         return Flow(

@@ -277,7 +277,7 @@ enum Pictures {
         for temperature in [Float(1), 0.7] {
             var values = try samples(trainer, count: count, temperature: temperature)
             // The model's samples as the data's integer levels, exactly as `flowkit sample` writes them.
-            if let dequantizer = trainer.flow.chain.transforms.first as? UniformDequantization { values = try dequantizer.quantize(values) }
+            if let dequantizer = trainer.flow.chain.transforms.first as? any Dequantizer { values = try dequantizer.quantize(values) }
             let label = "samples, temperature T = \(String(format: "%.1f", temperature))"
             panels.append((label, try ImageGrid.render(values.toArray(), shape: [count] + shape, levels: levels, columns: 8)))
         }

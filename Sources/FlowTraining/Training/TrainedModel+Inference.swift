@@ -13,7 +13,7 @@ extension TrainedModel {
     public func samples(_ count: Int, seed: UInt64, temperature: Float, on device: any Device) throws -> [Float] {
         var stream = RandomStream(seed: seed)
         var samples = try flow.sample(count, random: &stream, temperature: temperature, on: device)
-        if let dequantizer = flow.chain.transforms.first as? UniformDequantization {
+        if let dequantizer = flow.chain.transforms.first as? any Dequantizer {
             samples = try dequantizer.quantize(samples)
         }
         return try samples.toArray()

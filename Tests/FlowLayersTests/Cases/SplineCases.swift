@@ -18,6 +18,12 @@ extension BijectorCases {
                 conditioner: MLP(name: "net", sizes: [2, 8, 2 * 8], contextFeatures: 2, random: &random, on: device),
                 options: SplineOptions(bins: 3, bound: 1.5))
         },
+        BijectorCase(name: "SplineCoupling image K=3 ChannelMask ConvNet", eventShape: [2, 3, 2]) { device, random in
+            try SplineCoupling(
+                mask: ChannelMask(channels: 2, on: device), height: 3, width: 2,
+                conditioner: convNet(inputs: 1, outputs: 8, hidden: 5, random: &random, on: device),
+                options: SplineOptions(bins: 3, bound: 1.5), on: device)
+        },
         // MADE-driven splines (nsf-ar's blocks), smooth activations as for MAF (`smoothAR`).
         BijectorCase(name: "AutoregressiveSpline K=4", eventShape: [5]) { device, random in
             try AutoregressiveSpline(

@@ -9,6 +9,8 @@ struct BijectorCase: CustomStringConvertible, Sendable {
     let eventShape: [Int]
     /// Context features (0: unconditional).
     var contextFeatures = 0
+    /// A context image's shape without the batch dimension (`[K, H, W]`), instead of `[K]` features.
+    var contextImage: [Int]? = nil
     /// False for transforms without an inverse (planar flow): the inverse checks are skipped and
     /// `inverse` must throw instead.
     var invertible = true
@@ -22,6 +24,8 @@ struct BijectorCase: CustomStringConvertible, Sendable {
 
     var description: String { name }
     var features: Int { eventShape.reduce(1, *) }
+    /// The context's shape without the batch dimension, or nil when there is none.
+    var contextShape: [Int]? { contextImage ?? (contextFeatures > 0 ? [contextFeatures] : nil) }
 }
 
 /// The registry: every transform family adds its cases in its own file under `Cases/`.

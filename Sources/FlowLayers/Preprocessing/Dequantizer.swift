@@ -1,0 +1,20 @@
+import FlowRuntime
+
+/// The first transform of an image model: integer data `v ∈ {0, …, L−1}^D` plus noise `u ∈ [0, 1)^D`
+/// drawn at every forward pass, scaled into the flow's range (`UniformDequantization`,
+/// `VariationalDequantization`). Its log-det makes `−flow.logProb(v)` a one-sample estimate of an
+/// upper bound on the discrete NLL; `inverse` returns the continuous `v + u` and `quantize` rounds
+/// it back to the levels. Evaluation swaps `noise` for a fixed stream, so it is reproducible.
+public protocol Dequantizer: Bijector, AnyObject {
+    var levels: Int { get }
+    var noise: RandomStream { get set }
+}
+
+extension Dequantizer {
+    /// `v = clamp(⌊y⌋, 0, L − 1)` for `y` from `inverse` (sampled data). The runtime has no floor
+    /// op, so this is a host round trip: meant for finished samples, not for training.
+    public func quantize(_ y: Tensor) throws -> Tensor {
+        let top = Float(levels - 1)
+        return try Tensor(y.toArray().map { min(max($0.rounded(.down), 0), top) }, shape: y.shape, on: y.device)
+    }
+}
