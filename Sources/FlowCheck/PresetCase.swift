@@ -32,6 +32,9 @@ struct PresetCase: Sendable {
         PresetCase(name: "glow", eventShape: [1, 8, 8]) { random, device in
             try Glow(imageShape: [1, 8, 8], levels: 2, steps: 2, hidden: 16).makeFlow(random: &random, on: device)
         },
+        PresetCase(name: "flowpp", eventShape: [1, 8, 8]) { random, device in
+            try FlowPlusPlus(imageShape: [1, 8, 8], levels: 2, steps: 2, hidden: 16, components: 3).makeFlow(random: &random, on: device)
+        },
         PresetCase(name: "realnvp-image", eventShape: [1, 8, 8]) { random, device in
             try RealNVPImage(imageShape: [1, 8, 8], scales: 2, hidden: 16).makeFlow(random: &random, on: device)
         },
