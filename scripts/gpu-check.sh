@@ -21,15 +21,16 @@
 # names those pthread-…, cpu-… or basic; CPU vendors report GenuineIntel or AuthenticAMD).
 #
 # Building the carry bundle (on a machine with the Swift toolchain, same CPU architecture):
-#   swift build -c release --static-swift-stdlib          # .build/release/flowkit, ~85 MB
-#   mkdir -p gpu-bundle/bench && cp .build/release/flowkit scripts/gpu-check.sh gpu-bundle/
+#   swift build -c release --static-swift-stdlib          # .build/release/flowkit, ~85 MB with symbols
+#   mkdir -p gpu-bundle/bench && strip -o gpu-bundle/flowkit .build/release/flowkit   # 22 MB stripped (measured with the shared stdlib; the static one adds a few MB)
+#   cp scripts/gpu-check.sh gpu-bundle/
 #   cp bench/peers.py bench/WORKLOADS.md gpu-bundle/bench/
 #   # optional, for the NVRTC rows of `flowkit check` (looked for next to the binary, in nvrtc/):
 #   mkdir -p gpu-bundle/nvrtc && cp .cuda/nvrtc/nvidia/cuda_nvrtc/lib/libnvrtc.so.12* gpu-bundle/nvrtc/
 #   # the binary still links the host's glibc, libOpenCL.so.1 (ICD loader), libopenblas.so.0 and
 #   # libz.so.1 dynamically; copy any the host lacks into gpu-bundle/lib/ (added to LD_LIBRARY_PATH):
 #   mkdir -p gpu-bundle/lib && cp /usr/lib/x86_64-linux-gnu/libopenblas.so.0 gpu-bundle/lib/  # if needed
-#   tar czf gpu-bundle.tgz gpu-bundle                       # ~30 MB compressed
+#   tar czf gpu-bundle.tgz gpu-bundle                       # ~10 MB compressed (the device carry limit is 64 MiB)
 # On the GPU host: tar xzf gpu-bundle.tgz && cd gpu-bundle && ./gpu-check.sh ./flowkit
 set -euo pipefail
 
