@@ -25,7 +25,8 @@
 #   mkdir -p gpu-bundle/bench && strip -o gpu-bundle/flowkit .build/release/flowkit   # 22 MB stripped (measured with the shared stdlib; the static one adds a few MB)
 #   cp scripts/gpu-check.sh gpu-bundle/
 #   cp bench/peers.py bench/WORKLOADS.md gpu-bundle/bench/
-#   # optional, for the NVRTC rows of `flowkit check` (looked for next to the binary, in nvrtc/):
+#   # optional, for the NVRTC rows of `flowkit check` (looked for next to the binary, in nvrtc/); libnvrtc.so.12
+#   # alone is 106 MB, over the device carry limit (64 MiB), so rely on the host's CUDA install there:
 #   mkdir -p gpu-bundle/nvrtc && cp .cuda/nvrtc/nvidia/cuda_nvrtc/lib/libnvrtc.so.12* gpu-bundle/nvrtc/
 #   # the binary still links the host's glibc, libOpenCL.so.1 (ICD loader), libopenblas.so.0 and
 #   # libz.so.1 dynamically; copy any the host lacks into gpu-bundle/lib/ (added to LD_LIBRARY_PATH):
