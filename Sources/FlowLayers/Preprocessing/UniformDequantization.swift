@@ -87,7 +87,10 @@ public final class UniformDequantization: Bijector {
 }
 
 /// The noise stream's position is state: a resumed run continues the exact noise sequence.
-extension UniformDequantization: StatefulTransform {
+/// Evaluation keeps the documented single-draw convention (one dequantization draw per example).
+extension UniformDequantization: StochasticTransform, QuantizingTransform {
+    public var defaultImportanceSamples: Int { 1 }
+
     public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
 
     public func importState(_ state: [String: TransformStateValue]) throws {
