@@ -41,7 +41,9 @@ import Testing
         let location: [Float] = [-0.9, 0.95, 0.1, -1.5, 2, 0.6, -0.4, 0]
         let logScale: [Float] = [-2, -3, -1, 0.5, -4, -0.2, 1, -5]
         let model = try DiscretizedLogisticObservation(levels: levels)
-        let parameters = try Tensor(location[0..<4] + logScale[0..<4] + location[4..<8] + logScale[4..<8], shape: [2, 8], on: d.device)
+        // Row r holds its four locations, then its four log-scales.
+        let rows: [[Float]] = (0..<2).map { r in Array(location[(4 * r)..<(4 * r + 4)]) + Array(logScale[(4 * r)..<(4 * r + 4)]) }
+        let parameters = try Tensor(rows.flatMap { $0 }, shape: [2, 8], on: d.device)
         let value = try model.logLikelihood(Tensor(x, shape: [2, 4], on: d.device), parameters: parameters).logLikelihood.toArray()
         let half = 1 / Double(levels - 1)
         for row in 0..<2 {
@@ -50,8 +52,8 @@ import Testing
                 let index = row * 4 + j
                 let scaled = 2 * Double(x[index]) / Double(levels - 1) - 1
                 let s = exp(Double(logScale[index]))
-                let upper = x[index] == Float(levels - 1) ? 1 : Self.sigmoid((scaled + half - Double(location[index])) / s)
-                let lower = x[index] == 0 ? 0 : Self.sigmoid((scaled - half - Double(location[index])) / s)
+                let upper: Double = x[index] == Float(levels - 1) ? 1 : Self.sigmoid((scaled + half - Double(location[index])) / s)
+                let lower: Double = x[index] == 0 ? 0 : Self.sigmoid((scaled - half - Double(location[index])) / s)
                 reference += log(upper - lower)
             }
             #expect(Self.close(Double(value[row]), reference), "row \(row): \(value[row]) vs \(reference)")

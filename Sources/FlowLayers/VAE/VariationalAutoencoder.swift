@@ -72,11 +72,13 @@ public final class VariationalAutoencoder: Bijector {
         decoder = try MLP(
             name: "\(name).decoder", sizes: [latent] + decoderHidden + [observation.parametersPerFeature * features], zeroLast: false,
             random: &random, on: device)
-        posteriorFlow = posteriorBlocks == 0
-            ? nil
-            : try MAF(
+        if posteriorBlocks > 0 {
+            posteriorFlow = try MAF(
                 name: "\(name).iaf", features: latent, blocks: posteriorBlocks, hidden: posteriorHidden, hiddenLayers: posteriorHiddenLayers,
                 contextFeatures: posteriorContext, activation: posteriorActivation, random: &random, on: device)
+        } else {
+            posteriorFlow = nil
+        }
     }
 
     public var parameters: [Parameter] {
