@@ -11,7 +11,10 @@ struct LogProbCommand: ParsableCommand {
             Values use round-trip formatting: the shortest text that parses back to the same Float. \
             A log-density that is not finite is written as -inf (zero density), inf or nan, which \
             NumPy, pandas and Python's float() read back; their count is reported on standard \
-            error. The file is written only once every example has been computed.
+            error. The file is written only once every example has been computed. For a model \
+            with stochastic layers (a VAE) each value is the importance-weighted estimate of \
+            log p(x) with the model's model.importanceSamples draws from fixed streams of the \
+            run's seed (see `flowkit eval --help`); dequantized image flows keep one draw.
             """)
 
     @Option(name: .long, parsing: .unconditional, help: "The run directory of a trained model.")

@@ -17,7 +17,17 @@ import Testing
         let (transform, x, context) = try BijectorPropertyTests.setUp(testCase, d.device)
         let outputShape = try transform.transform(x, context: context).output.shape
         let flow = Flow(transforms: [transform], base: StandardNormal(eventShape: Array(outputShape.dropFirst())))
+        // A stochastic transform's NLL is differentiated for fixed noise: every evaluation below
+        // (the backward and each finite-difference point) starts its stream at the same position.
+        let stochastic = flow.stochasticTransforms
+        let streams = stochastic.map(\.noise)
+        func fixNoise() { for (transform, stream) in zip(stochastic, streams) { transform.noise = stream } }
+        func meanNLL(_ x: Tensor, context: Tensor?) throws -> Double {
+            fixNoise()
+            return try FlowTestHelpers.meanNLL(flow, x, context: context)
+        }
         flow.zeroGrad()
+        fixNoise()
         let (_, grads) = try flow.meanNLLBackward(x, context: context)
         var directions = SeededRandom(seed: 99)
 
@@ -27,7 +37,7 @@ import Testing
             let direction = directions.unitVector(parameter.value.count)
             let numeric = try NumericalDerivatives.derivative { t in
                 parameter.value = try FlowTestHelpers.shifted(original, by: direction.map { $0 * t })
-                return try FlowTestHelpers.meanNLL(flow, x, context: context)
+                return try meanNLL(x, context: context)
             }
             parameter.value = original
             let projected = zip(analytic, direction).reduce(0) { $0 + $1.0 * $1.1 }
@@ -36,13 +46,13 @@ import Testing
                 "\(testCase) ∂NLL/∂\(parameter.name) along a random direction: backward \(projected), finite differences \(numeric)")
         }
 
-        try check("input", grads.input, x) { try FlowTestHelpers.meanNLL(flow, $0, context: context) }
+        try check("input", grads.input, x) { try meanNLL($0, context: context) }
         if let context {
             guard let gradContext = grads.context else {
                 Issue.record("\(testCase): backward returned no context gradient")
                 return
             }
-            try check("context", gradContext, context) { try FlowTestHelpers.meanNLL(flow, x, context: $0) }
+            try check("context", gradContext, context) { try meanNLL(x, context: $0) }
         }
 
         func check(_ what: String, _ gradient: Tensor, _ point: Tensor, _ loss: (Tensor) throws -> Double) throws {

@@ -122,7 +122,7 @@ import Testing
     }
 
     /// The example configs in Tests/Examples parse and train a few steps.
-    @Test(arguments: ["glow-digits.json", "maf-tabular.json"])
+    @Test(arguments: ["glow-digits.json", "maf-tabular.json", "vae-digits.json", "vae-iaf-digits.json", "vae-iaf-flowprior-digits.json"])
     func exampleConfigsRun(_ name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Examples/\(name)").path

@@ -38,7 +38,9 @@ public final class Flow: ParameterOwner {
     }
 
     /// Samples and their log-densities in one pass: `log p(x) = log p_base(z) − log|det ∂x/∂z|`.
-    /// (With a temperature ≠ 1 the log-density is still that of the untempered model.)
+    /// (With a temperature ≠ 1 the log-density is still that of the untempered model.) A flow
+    /// with a VAE layer has no density here: its decoder's inverse log-det is NaN, so the
+    /// log-densities are NaN; estimate them with `Evaluator` (importance sampling) instead.
     public func sampleAndLogProb(
         _ count: Int, context: Tensor? = nil, random: inout RandomStream, temperature: Float = 1, on device: any Device
     ) throws -> (samples: Tensor, logProb: Tensor) {

@@ -4,13 +4,15 @@ import FlowRuntime
 /// drawn at every forward pass, scaled into the flow's range (`UniformDequantization`,
 /// `VariationalDequantization`). Its log-det makes `−flow.logProb(v)` a one-sample estimate of an
 /// upper bound on the discrete NLL; `inverse` returns the continuous `v + u` and `quantize` rounds
-/// it back to the levels. Evaluation swaps `noise` for a fixed stream, so it is reproducible.
-public protocol Dequantizer: Bijector, AnyObject {
+/// it back to the levels. Evaluation swaps `noise` for a fixed stream, so it is reproducible, and
+/// keeps the documented single draw per example (`defaultImportanceSamples` 1).
+public protocol Dequantizer: StochasticTransform, QuantizingTransform, AnyObject {
     var levels: Int { get }
-    var noise: RandomStream { get set }
 }
 
 extension Dequantizer {
+    public var defaultImportanceSamples: Int { 1 }
+
     /// `v = clamp(⌊y⌋, 0, L − 1)` for `y` from `inverse` (sampled data). The runtime has no floor
     /// op, so this is a host round trip: meant for finished samples, not for training.
     public func quantize(_ y: Tensor) throws -> Tensor {

@@ -80,7 +80,8 @@ public final class UniformDequantization: Dequantizer {
 }
 
 /// The noise stream's position is state: a resumed run continues the exact noise sequence.
-extension UniformDequantization: StatefulTransform {
+/// Evaluation keeps the documented single-draw convention (one dequantization draw per example).
+extension UniformDequantization {
     public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
 
     public func importState(_ state: [String: TransformStateValue]) throws {

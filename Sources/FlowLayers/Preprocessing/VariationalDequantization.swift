@@ -117,7 +117,7 @@ public final class VariationalDequantization: Dequantizer, TransformContainer {
 
 /// The noise stream's position is state: a resumed run continues the exact noise sequence (the
 /// flow's own state, ActNorm's initialisation, is reached through `children`).
-extension VariationalDequantization: StatefulTransform {
+extension VariationalDequantization {
     public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
 
     public func importState(_ state: [String: TransformStateValue]) throws {

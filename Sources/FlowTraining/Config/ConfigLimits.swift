@@ -22,6 +22,11 @@ public enum ConfigLimits {
     public static let mixtureComponents = 1...64
     /// Coupling steps of the variational dequantizer.
     public static let dequantizerSteps = 1...32
+    /// VAE latent features, IAF posterior blocks, and importance samples per example at evaluation
+    /// (each one a full forward pass over the data).
+    public static let latent = 1...16_384
+    public static let posteriorBlocks = 1...64
+    public static let importanceSamples = 1...100_000
     public static let keepCheckpoints = 1...1_000
     public static let patience = 1...1_000_000
     /// Weights of the largest layers together (about 16 bytes each with gradients and Adam's

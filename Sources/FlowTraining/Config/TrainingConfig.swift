@@ -121,6 +121,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case nsfAR = "nsf-ar"
         /// Flow++'s logistic-mixture couplings on Glow's multi-scale layout (images).
         case flowpp
+        /// A variational autoencoder with a Gaussian or IAF posterior and an optional flow prior.
+        case vae
 
         /// The spline kinds, the only ones with `bins` and `tailBound`.
         public var hasSplines: Bool { self == .nsf || self == .nsfAR }
@@ -163,6 +165,26 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The logistic-mixture couplings' components, for the kinds and dequantizers that have them.
     public var mixtureComponents: Int { components ?? Self.defaultComponents }
 
+    /// vae only, nil for every other kind (so their saved configs hold no VAE keys and parse back
+    /// under the strict reader). `latent`: latent features; `posterior` and, for an IAF posterior,
+    /// `posteriorBlocks` (MADE blocks); `prior` over the latent (`layers` couplings or blocks for a
+    /// flow prior); `decoder`: the observation model, nil to choose it from the data (discretised
+    /// logistic for images, Gaussian for vectors); `importanceSamples`: the k of evaluation's
+    /// importance-weighted log-likelihood.
+    public var latent: Int?
+    public var posterior: VAEPosterior?
+    public var posteriorBlocks: Int?
+    public var prior: VAEPrior?
+    public var decoder: VAEDecoder?
+    public var importanceSamples: Int?
+    public static let defaultLatent = 8
+    public static let defaultPosteriorBlocks = 2
+    public static let defaultImportanceSamples = 100
+
+    public enum VAEPosterior: String, Codable, Sendable, CaseIterable { case gaussian, iaf }
+    public enum VAEPrior: String, Codable, Sendable, CaseIterable { case normal, realnvp, maf }
+    public enum VAEDecoder: String, Codable, Sendable, CaseIterable { case bernoulli, logistic, gaussian }
+
     init(_ reader: inout ConfigReader) throws {
         kind = try reader.choice("kind", default: Kind.realnvp)
         let defaults: (layers: Int, hidden: Int) =
@@ -175,6 +197,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .nice: (4, 256)
             case .maf, .iaf: (5, 256)
             case .glow, .flowpp: (0, 64)
+            // A VAE's `layers` are its flow prior's (unused with the normal prior).
+            case .vae: (4, 256)
             }
         // Glow and Flow++ count their depth in levels × steps; their saved configs hold layers = 0 (unused).
         layers = try reader.int(
@@ -211,6 +235,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 "components", "applies only to model.kind flowpp or with model.dequantization \"variational\", not \(kind.rawValue)")
             components = nil
         }
+        try readVAEKeys(&reader)
         // Each factor is bounded, so the product cannot overflow (at most 2¹⁶ · 2¹⁴ · 2¹⁴).
         let weights = max(layers * hiddenLayers, levels * steps) * hidden * hidden
         guard weights <= ConfigLimits.weights else {
@@ -219,6 +244,38 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 "the model would hold about \(weights) hidden-to-hidden weights (hidden² × max(layers × hiddenLayers, levels × steps)), "
                     + "over the limit of \(ConfigLimits.weights); use fewer hidden units or layers")
         }
+    }
+}
+
+extension ModelConfig {
+    static let vaeKeys = ["latent", "posterior", "posteriorBlocks", "prior", "decoder", "importanceSamples"]
+
+    /// The VAE keys: read for kind vae, refused (with the reason) for every other kind.
+    private mutating func readVAEKeys(_ reader: inout ConfigReader) throws {
+        guard kind == .vae else {
+            for key in Self.vaeKeys { try reader.onlyFor(key, "applies only to model.kind vae, not \(kind.rawValue)") }
+            return
+        }
+        latent = try reader.int("latent", default: Self.defaultLatent, in: ConfigLimits.latent)
+        let posterior: VAEPosterior = try reader.choice("posterior", default: .gaussian)
+        self.posterior = posterior
+        if posterior == .iaf {
+            posteriorBlocks = try reader.int("posteriorBlocks", default: Self.defaultPosteriorBlocks, in: ConfigLimits.posteriorBlocks)
+        } else {
+            try reader.onlyFor("posteriorBlocks", "applies only to model.posterior iaf, not \(posterior.rawValue)")
+        }
+        let prior: VAEPrior = try reader.choice("prior", default: .normal)
+        self.prior = prior
+        if prior == .realnvp, let latent, latent < 2 {
+            throw ConfigError(key: "model.latent", "must be at least 2 for model.prior realnvp (its couplings split the latent in halves), got \(latent)")
+        }
+        // No default here: the data decide (ModelBuilder), and a saved config keeps it absent.
+        if reader.has("decoder") {
+            decoder = try reader.choice("decoder") as VAEDecoder
+        } else {
+            _ = try reader.optionalString("decoder")
+        }
+        importanceSamples = try reader.int("importanceSamples", default: Self.defaultImportanceSamples, in: ConfigLimits.importanceSamples)
     }
 }
 

@@ -6,8 +6,10 @@ import FlowRuntime
 /// part of the model so densities are in the units of the data as given.
 public enum ModelBuilder {
     public static func build(_ config: TrainingConfig, data: LoadedData, seed: UInt64, on device: any Device) throws -> Flow {
-        var random = RandomStream(seed: seed).derived(1)
         let model = config.model
+        // A VAE models the data as they are (no dequantization): its own builder.
+        if model.kind == .vae { return try VAEModelBuilder.build(config, data: data, seed: seed, on: device) }
+        var random = RandomStream(seed: seed).derived(1)
         let shape = data.source.eventShape
         var front: [any Bijector] = []
         let core: Flow
@@ -39,7 +41,7 @@ public enum ModelBuilder {
                 ).makeFlow(random: &random, on: device)
             case .realnvp:
                 core = try RealNVPImage(imageShape: shape, scales: model.levels, hidden: model.hidden).makeFlow(random: &random, on: device)
-            case .nice, .maf, .iaf, .nsf, .nsfAR:
+            case .nice, .maf, .iaf, .nsf, .nsfAR, .vae:
                 throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow, flowpp or realnvp")
             }
         } else {
@@ -78,7 +80,7 @@ public enum ModelBuilder {
                     bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound)
                 ).makeFlow(random: &random, on: device)
             case .glow, .flowpp:
-                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models images; for vectors use realnvp, nice, maf, iaf, nsf or nsf-ar")
+                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models images; for vectors use realnvp, nice, maf, iaf, nsf, nsf-ar or vae")
             }
         }
         return Flow(

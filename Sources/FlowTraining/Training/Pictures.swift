@@ -224,7 +224,11 @@ enum Pictures {
                 grid.append(Float(frame.y.high - (frame.y.high - frame.y.low) * (Double(row) + 0.5) / Double(side)))
             }
         }
-        let logProb = try trainer.flow.logProb(Tensor(grid, shape: [side * side, 2], on: trainer.device)).toArray().map(Double.init)
+        // Stochastic layers (a VAE: then this is its one-draw ELBO) draw from the evaluation's
+        // fixed streams, so drawing never moves the training run's noise.
+        let logProb = try Evaluator.withEvaluationNoise(trainer.flow, seed: trainer.config.train.seed) {
+            try trainer.flow.logProb(Tensor(grid, shape: [side * side, 2], on: trainer.device)).toArray().map(Double.init)
+        }
         let peak = logProb.filter(\.isFinite).max() ?? 0
         let floor = peak - densityRange
         var pixels: [UInt8] = []
@@ -277,7 +281,7 @@ enum Pictures {
         for temperature in [Float(1), 0.7] {
             var values = try samples(trainer, count: count, temperature: temperature)
             // The model's samples as the data's integer levels, exactly as `flowkit sample` writes them.
-            if let dequantizer = trainer.flow.chain.transforms.first as? any Dequantizer { values = try dequantizer.quantize(values) }
+            if let quantizer = trainer.flow.chain.transforms.first as? any QuantizingTransform { values = try quantizer.quantize(values) }
             let label = "samples, temperature T = \(String(format: "%.1f", temperature))"
             panels.append((label, try ImageGrid.render(values.toArray(), shape: [count] + shape, levels: levels, columns: 8)))
         }

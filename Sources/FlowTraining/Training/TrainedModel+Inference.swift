@@ -3,7 +3,8 @@ import FlowRuntime
 
 extension TrainedModel {
     /// Log-densities of `data` (in the data's units), the same numbers as `flowkit logprob`: image
-    /// models dequantize with a fixed noise stream from the run's seed, so repeated calls agree.
+    /// models dequantize with a fixed noise stream from the run's seed, so repeated calls agree; a
+    /// VAE gives its importance-weighted estimate with the model's `importanceSamples` draws.
     public func logProbabilities(_ data: ArrayData, on device: any Device) throws -> [Float] {
         try Evaluator.logProbabilities(flow, data: data, batchSize: 1024, seed: config.train.seed, on: device)
     }
@@ -13,8 +14,8 @@ extension TrainedModel {
     public func samples(_ count: Int, seed: UInt64, temperature: Float, on device: any Device) throws -> [Float] {
         var stream = RandomStream(seed: seed)
         var samples = try flow.sample(count, random: &stream, temperature: temperature, on: device)
-        if let dequantizer = flow.chain.transforms.first as? any Dequantizer {
-            samples = try dequantizer.quantize(samples)
+        if let quantizer = flow.chain.transforms.first as? any QuantizingTransform {
+            samples = try quantizer.quantize(samples)
         }
         return try samples.toArray()
     }

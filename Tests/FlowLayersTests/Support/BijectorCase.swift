@@ -20,6 +20,12 @@ struct BijectorCase: CustomStringConvertible, Sendable {
     /// Whether samples interact in the forward pass (batch norm in training mode): then the
     /// per-sample Jacobian check runs the transform in evaluation mode.
     var prepareForJacobian: (@Sendable (any Bijector) -> Void)? = nil
+    /// Stochastic transforms (a VAE layer): the output is a random latent of another size, so
+    /// the inverse and Jacobian checks do not apply; the gradient test runs with the noise fixed
+    /// (every evaluation restarts the transform's stream at the same position).
+    var stochastic = false
+    /// The input when standard normals will not do (integer levels for a discrete decoder).
+    var makeInput: (@Sendable ([Int], any Device, inout RandomStream) throws -> Tensor)? = nil
     let build: @Sendable (any Device, inout RandomStream) throws -> any Bijector
 
     var description: String { name }
@@ -30,5 +36,7 @@ struct BijectorCase: CustomStringConvertible, Sendable {
 
 /// The registry: every transform family adds its cases in its own file under `Cases/`.
 enum BijectorCases {
-    static var all: [BijectorCase] { coupling + spline + mixture + fixed + image + autoregressive + elementwise + normLinear }
+    static var all: [BijectorCase] { coupling + spline + mixture + fixed + image + autoregressive + elementwise + normLinear + vae }
+    /// The cases with an inverse and a square Jacobian to check.
+    static var bijective: [BijectorCase] { all.filter { !$0.stochastic } }
 }
