@@ -32,6 +32,7 @@ import Testing
             (#"{"kind": "flowpp", "components": 0}"#, "model.components"),
             (#"{"kind": "flowpp", "components": 65}"#, "model.components"),
             (#"{"kind": "flowpp", "dequantization": "learned"}"#, "model.dequantization"),
+            (#"{"kind": "vae", "dequantization": "variational"}"#, "model.dequantization"),
         ]
         for (model, key) in refused {
             #expect {

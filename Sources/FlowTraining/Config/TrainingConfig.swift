@@ -221,7 +221,13 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         // Whether the data are images is the data section's business; ModelBuilder refuses a
         // variational dequantizer for vector data.
-        dequantization = try reader.optionalChoice("dequantization")
+        if kind == .vae {
+            // Its decoder's likelihood is of the discrete levels themselves: nothing to dequantize.
+            try reader.onlyFor("dequantization", "does not apply to model.kind vae (it models the discrete levels directly)")
+            dequantization = nil
+        } else {
+            dequantization = try reader.optionalChoice("dequantization")
+        }
         if dequantization == .variational {
             dequantizerSteps = try reader.int("dequantizerSteps", default: Self.defaultDequantizerSteps, in: ConfigLimits.dequantizerSteps)
         } else {
