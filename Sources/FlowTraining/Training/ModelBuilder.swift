@@ -41,8 +41,11 @@ public enum ModelBuilder {
                 ).makeFlow(random: &random, on: device)
             case .realnvp:
                 core = try RealNVPImage(imageShape: shape, scales: model.levels, hidden: model.hidden).makeFlow(random: &random, on: device)
-            case .nice, .maf, .iaf, .nsf, .nsfAR, .vae:
-                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow, flowpp or realnvp")
+            case .nice, .maf, .iaf, .nsf, .nsfAR:
+                throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models vectors; for images use glow, flowpp, realnvp or vae")
+            case .vae:
+                // Built above, before any dequantization; here only for the switch's completeness.
+                return try VAEModelBuilder.build(config, data: data, seed: seed, on: device)
             }
         } else {
             guard shape.count == 1, let features = shape.first, features >= 2 else {
@@ -81,6 +84,8 @@ public enum ModelBuilder {
                 ).makeFlow(random: &random, on: device)
             case .glow, .flowpp:
                 throw ConfigError(key: "model.kind", "\(model.kind.rawValue) models images; for vectors use realnvp, nice, maf, iaf, nsf, nsf-ar or vae")
+            case .vae:
+                return try VAEModelBuilder.build(config, data: data, seed: seed, on: device)
             }
         }
         return Flow(
