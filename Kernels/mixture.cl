@@ -1,8 +1,9 @@
 // mixture.cl: the Flow++ logistic-mixture CDF transformer (Ho et al. 2019, section 3.1), fused:
 // F(x) = sum_k softmax(pi)_k * sigmoid((x - mu_k) * exp(-s_k)), y = logit(F(x)) * exp(a) + b.
 // Each element's parameters are 3K+2 consecutive floats: K logits, K means, K log-scales, a, b.
-// Log-scales are clamped below at min_log_scale. Everything is in the log domain: log F and
-// log(1 - F) are log-sum-exps of log softmax + log sigmoid(+-z), log sigmoid(t) = -softplus(-t),
+// Log-scales are clamped below at min_log_scale, and the affine log-scale is bounded softly,
+// a = A * tanh(a_raw / A) with A = max_a (LogisticMixtureOptions.maxAffineLogScale). Everything
+// is in the log domain: log F and log(1 - F) are log-sum-exps of log softmax + log sigmoid(+-z), log sigmoid(t) = -softplus(-t),
 // so logit(F) = log F - log(1 - F) stays finite and accurate far beyond float sigmoid's range.
 // mixture_fwd runs one work-group per sample (row) and sums the log-dets in a fixed tree order;
 // the inverse bisects logit(F(x)) = (y - b) * exp(-a) for a fixed number of steps on an exact
@@ -49,13 +50,16 @@ INLINE void mixture_evaluate(GLOBAL const float* p, const int K, const float min
     *log_density = density ? dt + log(ds) : 0.0f;
 }
 
+// The bounded affine log-scale a = A * tanh(a_raw / A).
+INLINE float mixture_affine_log_scale(const float raw, const float max_a) { return max_a * tanh(raw / max_a); }
+
 // The x with logit(F(x)) = u = (y - b) * exp(-a), by bisection in the logit domain. The bracket is
 // exact: logit(F) lies between the smallest and largest z_k, so at x = mu_k + u * exp(s_k) (where
 // z_k = u) the minimum over k is <= the root and the maximum >= it; with K = 1 it is the single
 // point of the closed-form inverse.
-INLINE float mixture_solve(GLOBAL const float* p, const int K, const float min_log_scale, const int iterations,
-                           const float y) {
-    const float u = (y - p[3 * K + 1]) * exp(-p[3 * K]);
+INLINE float mixture_solve(GLOBAL const float* p, const int K, const float min_log_scale, const float max_a,
+                           const int iterations, const float y) {
+    const float u = (y - p[3 * K + 1]) * exp(-mixture_affine_log_scale(p[3 * K], max_a));
     float lo = INFINITY, hi = -INFINITY;
     for (int i = 0; i < K; ++i) {
         const float root = p[K + i] + u * exp(fmax(p[2 * K + i], min_log_scale));
@@ -75,7 +79,7 @@ INLINE float mixture_solve(GLOBAL const float* p, const int K, const float min_l
 }
 
 KERNEL void mixture_fwd(const int rows, const int columns, const int K, const float min_log_scale,
-                        const int iterations, const int inverse,
+                        const float max_a, const int iterations, const int inverse,
                         GLOBAL const float* x, GLOBAL const float* params, GLOBAL float* y, GLOBAL float* logdet) {
     LOCAL_ARRAY float scratch[WGS];
     const int row = GROUP_ID(0);
@@ -84,8 +88,8 @@ KERNEL void mixture_fwd(const int rows, const int columns, const int K, const fl
     for (int j = LOCAL_ID(0); j < columns; j += LOCAL_SIZE(0)) {
         const int i = row * columns + j;
         GLOBAL const float* p = params + (size_t)i * per;
-        const float a = p[3 * K], b = p[3 * K + 1];
-        const float xi = inverse ? mixture_solve(p, K, min_log_scale, iterations, x[i]) : x[i];
+        const float a = mixture_affine_log_scale(p[3 * K], max_a), b = p[3 * K + 1];
+        const float xi = inverse ? mixture_solve(p, K, min_log_scale, max_a, iterations, x[i]) : x[i];
         float lf, l1mf, ld;
         mixture_evaluate(p, K, min_log_scale, xi, 1, &lf, &l1mf, &ld);
         const float log_slope = ld - lf - l1mf + a;
@@ -99,7 +103,7 @@ KERNEL void mixture_fwd(const int rows, const int columns, const int K, const fl
 // Backward of one forward element for L = g*y + gl*log dy/dx (see LogisticMixtureMath.backward for
 // the derivation): A = log F, B = log(1 - F), C = log F' with responsibilities rA, rB, rC.
 KERNEL void mixture_bwd(const int rows, const int columns, const int K, const float min_log_scale,
-                        GLOBAL const float* x, GLOBAL const float* params, GLOBAL const float* dy,
+                        const float max_a, GLOBAL const float* x, GLOBAL const float* params, GLOBAL const float* dy,
                         GLOBAL const float* dlogdet, GLOBAL float* dx, GLOBAL float* dparams) {
     const int i = GLOBAL_ID(0);
     if (i >= rows * columns) return;
@@ -107,7 +111,7 @@ KERNEL void mixture_bwd(const int rows, const int columns, const int K, const fl
     GLOBAL const float* p = params + (size_t)i * per;
     GLOBAL float* dp = dparams + (size_t)i * per;
     const float v = x[i];
-    const float a = p[3 * K];
+    const float a = mixture_affine_log_scale(p[3 * K], max_a);
     float lf, l1mf, ld;
     mixture_evaluate(p, K, min_log_scale, v, 1, &lf, &l1mf, &ld);
     const float g = dy[i], gl = dlogdet[i / columns];
@@ -136,7 +140,9 @@ KERNEL void mixture_bwd(const int rows, const int columns, const int K, const fl
         dp[2 * K + k] = p[2 * K + k] >= min_log_scale ? -gz * z - gl * rc : 0.0f;
         gx += gz * inverse_scale;
     }
-    dp[3 * K] = g * scale * (lf - l1mf) + gl;
+    // Through the bound: da/da_raw = 1 - tanh^2 = 1 - (a / A)^2.
+    const float bound = a / max_a;
+    dp[3 * K] = (g * scale * (lf - l1mf) + gl) * (1.0f - bound * bound);
     dp[3 * K + 1] = g;
     dx[i] = gx;
 }

@@ -79,7 +79,7 @@ public enum OpTolerance {
         (0..<x.count).map { i in
             let p = mixtureSlice(parameters, i, o)
             let l = Reference.logisticMixtureLogs(x[i], p, o)
-            let a = p[p.startIndex + 3 * o.components]
+            let a = Reference.mixtureAffineLogScale(p, o)
             let y = Reference.logisticMixtureValue(x[i], p, o)
             return mixtureRelative * (1 + (abs(l.logF) + abs(l.log1mF)) * exp(a) + abs(y))
         }
@@ -91,7 +91,7 @@ public enum OpTolerance {
         let parts = (0..<x.count).map { i -> (error: Double, magnitude: Double) in
             let p = mixtureSlice(parameters, i, o)
             let l = Reference.logisticMixtureLogs(x[i], p, o)
-            let a = p[p.startIndex + 3 * o.components]
+            let a = Reference.mixtureAffineLogScale(p, o)
             let term = l.logDensity - l.logF - l.log1mF + a
             return (mixtureRelative * (1 + abs(l.logDensity) + abs(l.logF) + abs(l.log1mF) + abs(a)), abs(term))
         }

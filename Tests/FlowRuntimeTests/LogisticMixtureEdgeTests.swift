@@ -80,4 +80,47 @@ private let extremeCases = [1, 5].map { LogisticMixtureCase(options: LogisticMix
         #expect(g[5] == 0, "no gradient below the clamp: \(g)")
         #expect(g[4] != 0, "gradient above the clamp: \(g)")
     }
+
+    /// Huge affine log-scales (±1e4, ±1e30 raw) are bounded to ±A, so forward, inverse and
+    /// backward stay finite: each element's log-det term is within float rounding of its value at
+    /// a = ±A exactly, the round trip holds, and the gradient through the saturated bound vanishes.
+    @Test(arguments: TestDevices.all)
+    func affineLogScaleIsBounded(_ d: TestDevice) throws {
+        let o = LogisticMixtureOptions(components: 2)
+        let raws: [Double] = [1e4, -1e4, 1e30, -1e30]
+        // Logits, means, log-scales, then the raw a and b.
+        let parameters = raws.flatMap { [0.3, -0.2, -0.5, 0.7, 0.25, -0.5, $0, 0.1] }
+        let shape = [4, 1]
+        let spec = LogisticMixtureSpec(rows: 4, columns: 1, options: o)
+        let x: [Double] = [0.6, -1.5, 2, 0]
+        let p = try d.tensor(parameters, shape + [8])
+        let forward = try d.tensor(x, shape).logisticMixture(parameters: p, options: o)
+        let y = try forward.output.values()
+        #expect(y.allSatisfy { $0.isFinite }, "y finite: \(y)")
+        // tanh saturates to exactly ±1 in float and Double alike, so the reference's a is ±A too.
+        let saturated = parameters
+        #expect(raws.allSatisfy { abs(Reference.mixtureAffineLogScale([0, 0, 0, 0, 0, 0, $0, 0], o)) == Double(o.maxAffineLogScale) })
+        let expected = Reference.logisticMixture(spec, inverse: false, x: x, parameters: saturated)
+        try expectClose(forward.output, expected.y, rtol: 0, atol: OpTolerance.mixtureOutput(o, x: x, parameters: saturated), "y")
+        try expectClose(
+            forward.logDet, expected.logDet, rtol: 0, atol: OpTolerance.mixtureLogDet(spec, x: x, parameters: saturated), "logDet")
+        let back = try forward.output.logisticMixture(parameters: p, options: o, inverse: true)
+        try expectClose(back.output, x, rtol: 0, atol: OpTolerance.mixtureInverse(o, x: x, parameters: saturated), "round trip")
+        let grads = try Tensor.logisticMixtureBackward(
+            input: d.tensor(x, shape), parameters: p, options: o, gradOutput: d.tensor([1, -1, 0.5, 2], shape),
+            gradLogDet: d.tensor([1, 1, -1, 0.5], [4]))
+        // A gradient through an unbounded a would be of order g·e^a·σ⁻¹F, here ~100 or more.
+        let g = try grads.parameters.values()
+        #expect(g.allSatisfy { $0.isFinite }, "gradients finite: \(g)")
+        // The factor 1 − tanh² is 0 where tanh rounds to 1 (CPU); OpenCL's tanh may stop a few ulps
+        // short of 1 (PoCL: 1 − 2⁻²⁴), leaving a factor up to ~10 ulps of 1, against the unbounded
+        // gradient g·e^a·σ⁻¹F + gl of the other parameters.
+        let (gy, gl): ([Double], [Double]) = ([1, -1, 0.5, 2], [1, 1, -1, 0.5])
+        for row in 0..<4 {
+            let slice = parameters[row * 8..<(row + 1) * 8]
+            let l = Reference.logisticMixtureLogs(x[row], slice, o)
+            let unbounded = abs(gy[row]) * exp(Double(o.maxAffineLogScale)) * abs(l.logF - l.log1mF) + abs(gl[row])
+            #expect(abs(g[row * 8 + 6]) <= 1.2e-6 * unbounded, "gradient through the saturated bound, row \(row): \(g[row * 8 + 6])")
+        }
+    }
 }

@@ -117,6 +117,11 @@ private let mixtureShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [2, 3, 5]]
         #expect(throws: FlowError.self) {
             try x.logisticMixture(parameters: p, options: LogisticMixtureOptions(components: 2, minLogScale: .nan))
         }
+        for bound: Float in [0, -1, .infinity, .nan] {
+            #expect(throws: FlowError.self, "maxAffineLogScale \(bound)") {
+                try x.logisticMixture(parameters: p, options: LogisticMixtureOptions(components: 2, maxAffineLogScale: bound))
+            }
+        }
         // 3K + 2 = 8 per element for K = 2; 7 is one short.
         let short = try d.tensor([Double](repeating: 0, count: 6 * 7), [2, 3, 7])
         #expect(throws: FlowError.self) { try x.logisticMixture(parameters: short, options: good) }

@@ -8,14 +8,14 @@ extension LogisticMixtureMath {
     /// responsibilities `r^A_k`, `r^B_k`, `r^C_k`, each summing to 1), `y = (A − B)·e^a + b` and
     /// `log dy/dx = C − A − B + a`: `∂L/∂A = g·e^a − gl`, `∂L/∂B = −g·e^a − gl`, `∂L/∂C = gl`, and
     /// per component `∂A/∂z = r^A·σ(−z)`, `∂B/∂z = −r^B·σ(z)`, `∂C/∂z = r^C·(1 − 2σ(z))`,
-    /// `∂C/∂s = −r^C` besides `z`'s dependence on `s`.
+    /// `∂C/∂s = −r^C` besides `z`'s dependence on `s`; and `∂a/∂â = 1 − (a/A)²` through the bound.
     @inline(__always)
     static func backward(
         _ p: UnsafePointer<Float>, _ o: LogisticMixtureOptions, _ x: Float, g: Float, gl: Float,
         gradX: inout Float, gradParameters dp: UnsafeMutablePointer<Float>
     ) {
         let k = o.components
-        let a = p[3 * k]
+        let a = o.affineLogScale(p[3 * k])
         let e = evaluate(p, k, o.minLogScale, x, density: true)
         let scale = Foundation.exp(a)
         let alphaA = g * scale - gl
@@ -43,7 +43,8 @@ extension LogisticMixtureMath {
             dp[2 * k + i] = p[2 * k + i] >= o.minLogScale ? -gz * z - gl * rC : 0
             dx += gz * inverseScale
         }
-        dp[3 * k] = g * scale * (e.logF - e.log1mF) + gl
+        let bound = a / o.maxAffineLogScale
+        dp[3 * k] = (g * scale * (e.logF - e.log1mF) + gl) * (1 - bound * bound)
         dp[3 * k + 1] = g
         gradX = dx
     }

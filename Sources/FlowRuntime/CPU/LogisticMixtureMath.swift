@@ -67,7 +67,7 @@ enum LogisticMixtureMath {
     @inline(__always)
     static func apply(_ p: UnsafePointer<Float>, _ o: LogisticMixtureOptions, inverse: Bool, _ v: Float) -> (Float, Float) {
         let k = o.components
-        let (a, b) = (p[3 * k], p[3 * k + 1])
+        let (a, b) = (o.affineLogScale(p[3 * k]), p[3 * k + 1])
         let x = inverse ? solve(p, o, v) : v
         let e = evaluate(p, k, o.minLogScale, x, density: true)
         let logSlope = e.logDensity - e.logF - e.log1mF + a
@@ -75,7 +75,7 @@ enum LogisticMixtureMath {
         return ((e.logF - e.log1mF) * Foundation.exp(a) + b, logSlope)
     }
 
-    /// The `x` with `σ⁻¹(F(x)) = u = (y − b)·exp(−a)`, by bisection in the logit domain (comparing
+    /// The `x` with `σ⁻¹(F(x)) = u = (y − b)·exp(−a)` (`a` the bounded affine log-scale), by bisection in the logit domain (comparing
     /// logits rather than `F` with `σ(u)` keeps the comparison exact where `σ(u)` rounds to 0 or 1).
     /// The bracket is exact: `σ⁻¹F` lies between the smallest and largest `z_k`, so at
     /// `x = μ_k + u·exp(s_k)` (where `z_k = u`) the minimum over k is ≤ the root and the maximum ≥ it.
@@ -83,7 +83,7 @@ enum LogisticMixtureMath {
     @inline(__always)
     static func solve(_ p: UnsafePointer<Float>, _ o: LogisticMixtureOptions, _ y: Float) -> Float {
         let k = o.components
-        let u = (y - p[3 * k + 1]) * Foundation.exp(-p[3 * k])
+        let u = (y - p[3 * k + 1]) * Foundation.exp(-o.affineLogScale(p[3 * k]))
         var lo = Float.infinity
         var hi = -Float.infinity
         for i in 0..<k {

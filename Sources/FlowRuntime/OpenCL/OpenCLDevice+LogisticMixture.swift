@@ -26,6 +26,9 @@ extension OpenCLDevice {
 
     /// The leading arguments shared by both kernels: sizes and the options they read.
     private static func mixtureArguments(_ spec: LogisticMixtureSpec) -> [KernelArgument] {
-        [.int(spec.rows), .int(spec.columns), .int(spec.options.components), .float(spec.options.minLogScale)]
+        [
+            .int(spec.rows), .int(spec.columns), .int(spec.options.components), .float(spec.options.minLogScale),
+            .float(spec.options.maxAffineLogScale),
+        ]
     }
 }

@@ -32,10 +32,16 @@ extension Reference {
         return (logSumExp(lower), logSumExp(upper), logSumExp(density))
     }
 
+    /// The bounded affine log-scale `a = A·tanh(â/A)` of one element's parameters, in Double.
+    public static func mixtureAffineLogScale(_ p: ArraySlice<Double>, _ o: LogisticMixtureOptions) -> Double {
+        let bound = Double(o.maxAffineLogScale)
+        return bound * tanh(p[p.startIndex + 3 * o.components] / bound)
+    }
+
     /// The forward map of one element: `σ⁻¹(F(x))·exp(a) + b`.
     public static func logisticMixtureValue(_ x: Double, _ p: ArraySlice<Double>, _ o: LogisticMixtureOptions) -> Double {
         let k = o.components
-        let (a, b) = (p[p.startIndex + 3 * k], p[p.startIndex + 3 * k + 1])
+        let (a, b) = (mixtureAffineLogScale(p, o), p[p.startIndex + 3 * k + 1])
         let l = logisticMixtureLogs(x, p, o)
         return (l.logF - l.log1mF) * exp(a) + b
     }
@@ -46,7 +52,7 @@ extension Reference {
     public static func logisticMixtureElement(
         _ v: Double, _ p: ArraySlice<Double>, _ o: LogisticMixtureOptions, inverse: Bool
     ) -> (Double, Double) {
-        let a = p[p.startIndex + 3 * o.components]
+        let a = mixtureAffineLogScale(p, o)
         func logSlope(_ x: Double) -> Double {
             let l = logisticMixtureLogs(x, p, o)
             return l.logDensity - l.logF - l.log1mF + a
