@@ -86,25 +86,10 @@ import Testing
     func stopAndResumeIsBitIdentical(_ deviceName: String) throws {
         guard deviceName == "cpu" || DeviceRegistry.hasOpenCL else { return }
         let device = try DeviceRegistry.device(named: deviceName)
-        let config = try TrainerTests.config(Self.smallConfig())
-        let straight = TrainerTests.temporaryRun()
-        let interrupted = TrainerTests.temporaryRun()
-        defer {
-            try? FileManager.default.removeItem(at: straight.url)
-            try? FileManager.default.removeItem(at: interrupted.url)
-        }
-        let reference = try Trainer(config: config, run: straight, device: device, options: TrainerTests.quiet)
-        _ = try reference.train()
-        var firstLeg = TrainerTests.quiet
-        firstLeg.stepsOverride = 10
-        _ = try Trainer(config: config, run: interrupted, device: device, options: firstLeg).train()
-        var secondLeg = TrainerTests.quiet
-        secondLeg.resume = true
-        secondLeg.stepsOverride = 24
-        let resumed = try Trainer(config: nil, run: interrupted, device: device, options: secondLeg)
-        #expect(resumed.state.step == 10 && resumed.config.model.kind == .flowpp && resumed.config.model.dequantization == .variational)
-        _ = try resumed.train()
-        #expect(try TrainerTests.finalParameters(resumed) == TrainerTests.finalParameters(reference))
+        let runs = try StopAndResume(Self.smallConfig(), device: device, stopAt: 10, steps: 24)
+        let resumed = runs.resumed
+        #expect(runs.resumedFrom == 10 && resumed.config.model.kind == .flowpp && resumed.config.model.dequantization == .variational)
+        #expect(try runs.parametersAreIdentical())
         #expect(resumed.flow.parameters.contains { $0.name == "dequantize.flow.step0.coupling.net.conv2.weight" })
         #expect(resumed.flow.parameters.contains { $0.name == "flowpp.level1.step0.coupling.net.conv2.weight" })
     }

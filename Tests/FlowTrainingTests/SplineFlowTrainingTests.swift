@@ -51,27 +51,12 @@ import Testing
     func stopAndResumeIsBitIdentical(_ kind: String, _ deviceName: String) throws {
         guard deviceName == "cpu" || DeviceRegistry.hasOpenCL else { return }
         let device = try DeviceRegistry.device(named: deviceName)
-        let config = try TrainerTests.config(Self.smallConfig(kind))
-        let straight = TrainerTests.temporaryRun()
-        let interrupted = TrainerTests.temporaryRun()
-        defer {
-            try? FileManager.default.removeItem(at: straight.url)
-            try? FileManager.default.removeItem(at: interrupted.url)
-        }
-        let reference = try Trainer(config: config, run: straight, device: device, options: TrainerTests.quiet)
-        _ = try reference.train()
-        var firstLeg = TrainerTests.quiet
-        firstLeg.stepsOverride = 35
-        _ = try Trainer(config: config, run: interrupted, device: device, options: firstLeg).train()
-        var secondLeg = TrainerTests.quiet
-        secondLeg.resume = true
-        secondLeg.stepsOverride = 60
         // The spline keys come back from the run directory's saved config, not from the caller.
-        let resumed = try Trainer(config: nil, run: interrupted, device: device, options: secondLeg)
-        #expect(resumed.state.step == 35)
+        let runs = try StopAndResume(Self.smallConfig(kind), device: device, stopAt: 35, steps: 60)
+        let resumed = runs.resumed
+        #expect(runs.resumedFrom == 35)
         #expect(resumed.config.model.kind.rawValue == kind && resumed.config.model.bins == 6 && resumed.config.model.tailBound == 4)
-        _ = try resumed.train()
-        #expect(try TrainerTests.finalParameters(resumed) == TrainerTests.finalParameters(reference))
+        #expect(try runs.parametersAreIdentical())
         let lastWeight = kind == "nsf" ? "nsf.coupling3.net.layer2.weight" : "nsfar.block3.made.layer2.weight"
         #expect(resumed.flow.parameters.contains { $0.name == lastWeight })
     }

@@ -58,25 +58,9 @@ import Testing
     func stopAndResumeIsBitIdentical(_ deviceName: String) throws {
         guard deviceName == "cpu" || DeviceRegistry.hasOpenCL else { return }
         let device = try DeviceRegistry.device(named: deviceName)
-        let config = try Self.config(Self.smallConfig)
-        let straight = Self.temporaryRun()
-        let interrupted = Self.temporaryRun()
-        defer {
-            try? FileManager.default.removeItem(at: straight.url)
-            try? FileManager.default.removeItem(at: interrupted.url)
-        }
-        let reference = try Trainer(config: config, run: straight, device: device, options: Self.quiet)
-        _ = try reference.train()
-        var firstLeg = Self.quiet
-        firstLeg.stepsOverride = 35
-        _ = try Trainer(config: config, run: interrupted, device: device, options: firstLeg).train()
-        var secondLeg = Self.quiet
-        secondLeg.resume = true
-        secondLeg.stepsOverride = 60
-        let resumed = try Trainer(config: nil, run: interrupted, device: device, options: secondLeg)
-        #expect(resumed.state.step == 35)
-        _ = try resumed.train()
-        #expect(try Self.finalParameters(resumed) == Self.finalParameters(reference))
+        let runs = try StopAndResume(Self.smallConfig, device: device, stopAt: 35, steps: 60)
+        #expect(runs.resumedFrom == 35)
+        #expect(try runs.parametersAreIdentical())
     }
 
     @Test func existingRunIsNeverOverwritten() throws {

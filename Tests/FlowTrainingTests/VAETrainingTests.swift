@@ -23,28 +23,13 @@ import Testing
     func stopAndResumeIsBitIdentical(_ deviceName: String) throws {
         guard deviceName == "cpu" || DeviceRegistry.hasOpenCL else { return }
         let device = try DeviceRegistry.device(named: deviceName)
-        let config = try TrainerTests.config(Self.digitsConfig)
-        let straight = TrainerTests.temporaryRun()
-        let interrupted = TrainerTests.temporaryRun()
-        defer {
-            try? FileManager.default.removeItem(at: straight.url)
-            try? FileManager.default.removeItem(at: interrupted.url)
-        }
-        let reference = try Trainer(config: config, run: straight, device: device, options: TrainerTests.quiet)
-        _ = try reference.train()
-        var firstLeg = TrainerTests.quiet
-        firstLeg.stepsOverride = 35
-        _ = try Trainer(config: config, run: interrupted, device: device, options: firstLeg).train()
-        var secondLeg = TrainerTests.quiet
-        secondLeg.resume = true
-        secondLeg.stepsOverride = 60
-        let resumed = try Trainer(config: nil, run: interrupted, device: device, options: secondLeg)
-        #expect(resumed.state.step == 35)
+        let runs = try StopAndResume(Self.digitsConfig, device: device, stopAt: 35, steps: 60)
+        let (reference, resumed) = (runs.reference, runs.resumed)
+        #expect(runs.resumedFrom == 35)
         // The VAE keys come back from the saved config.
         let model = resumed.config.model
         #expect(model.kind == .vae && model.latent == 4 && model.posterior == .iaf && model.posteriorBlocks == 1 && model.prior == .realnvp)
-        _ = try resumed.train()
-        #expect(try TrainerTests.finalParameters(resumed) == TrainerTests.finalParameters(reference))
+        #expect(try runs.parametersAreIdentical())
         let vae = try #require(resumed.flow.chain.transforms.first as? VariationalAutoencoder)
         let referenceVAE = try #require(reference.flow.chain.transforms.first as? VariationalAutoencoder)
         #expect(vae.noise == referenceVAE.noise)

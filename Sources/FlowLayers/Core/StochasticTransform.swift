@@ -17,6 +17,19 @@ public protocol StochasticTransform: StatefulTransform {
     var defaultImportanceSamples: Int { get }
 }
 
+/// The noise stream's position is the state of a stochastic transform that has no other: a
+/// resumed run draws the exact same noise as an uninterrupted one.
+extension StochasticTransform where Self: AnyObject {
+    public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
+
+    public func importState(_ state: [String: TransformStateValue]) throws {
+        guard case let .stream(stream)? = state["noise"] else {
+            throw FlowError.invalidArgument(op: "\(Self.self)(\(name)).importState", detail: "expected a 'noise' stream position")
+        }
+        noise = stream
+    }
+}
+
 extension Flow {
     /// Every stochastic transform in the model, depth first (the order the evaluator seeds them in).
     public var stochasticTransforms: [any StochasticTransform] {

@@ -78,16 +78,3 @@ public final class UniformDequantization: Dequantizer {
         return BijectorGradients(input: try gradOutput.scaled(by: 1 / Float(levels)), context: nil)
     }
 }
-
-/// The noise stream's position is state: a resumed run continues the exact noise sequence.
-/// Evaluation keeps the documented single-draw convention (one dequantization draw per example).
-extension UniformDequantization {
-    public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
-
-    public func importState(_ state: [String: TransformStateValue]) throws {
-        guard case let .stream(stream)? = state["noise"] else {
-            throw FlowError.invalidArgument(op: "UniformDequantization(\(name)).importState", detail: "expected a 'noise' stream position")
-        }
-        noise = stream
-    }
-}

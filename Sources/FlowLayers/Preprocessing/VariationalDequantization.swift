@@ -114,16 +114,3 @@ public final class VariationalDequantization: Dequantizer, TransformContainer {
         return BijectorGradients(input: gradInput, context: nil)
     }
 }
-
-/// The noise stream's position is state: a resumed run continues the exact noise sequence (the
-/// flow's own state, ActNorm's initialisation, is reached through `children`).
-extension VariationalDequantization {
-    public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
-
-    public func importState(_ state: [String: TransformStateValue]) throws {
-        guard case let .stream(stream)? = state["noise"] else {
-            throw FlowError.invalidArgument(op: "VariationalDequantization(\(name)).importState", detail: "expected a 'noise' stream position")
-        }
-        noise = stream
-    }
-}

@@ -167,18 +167,10 @@ public final class VariationalAutoencoder: Bijector {
     }
 }
 
-/// The noise stream's position is state: a resumed run draws the exact same ε.
+/// Its state is the noise stream's position (`StochasticTransform`'s default export), so a
+/// resumed run draws the exact same ε.
 extension VariationalAutoencoder: StochasticTransform, QuantizingTransform {
     public var defaultImportanceSamples: Int { evaluationSamples }
-
-    public func exportState() throws -> [String: TransformStateValue] { ["noise": .stream(noise)] }
-
-    public func importState(_ state: [String: TransformStateValue]) throws {
-        guard case let .stream(stream)? = state["noise"] else {
-            throw FlowError.invalidArgument(op: "VariationalAutoencoder(\(name)).importState", detail: "expected a 'noise' stream position")
-        }
-        noise = stream
-    }
 
     public func quantize(_ y: Tensor) throws -> Tensor { try observation.quantize(y) }
 }
