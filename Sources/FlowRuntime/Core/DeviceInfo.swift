@@ -1,9 +1,3 @@
-/// The kind of backend a device belongs to.
-public enum DeviceKind: String, Sendable, Codable {
-    case cpu
-    case opencl
-}
-
 /// What `flowkit devices` prints about a device.
 public struct DeviceInfo: Sendable, Codable, Equatable {
     public var kind: DeviceKind
@@ -17,9 +11,10 @@ public struct DeviceInfo: Sendable, Codable, Equatable {
     public var memoryBytes: UInt64
     public var computeUnits: Int
 
-    /// The name that selects this device: `cpu` or `opencl:N`.
+    /// The name that selects this device: `kind:N` (`opencl:1`), or just `cpu` for the one CPU
+    /// device (`cpu:0` selects it too).
     public var selector: String {
-        kind == .cpu ? "cpu" : "opencl:\(index)"
+        kind == .cpu ? "cpu" : "\(kind.rawValue):\(index)"
     }
 
     public init(
