@@ -1,7 +1,10 @@
 import FlowRuntime
 
 /// A fully connected layer `y = x · (W ⊙ M)ᵀ + b` (`W: [out, in]`, PyTorch's layout), optionally
-/// masked (MADE). Masked-out weights receive zero gradient and never change.
+/// masked (MADE). Masked-out weights receive zero gradient and never change. The products
+/// themselves are run by its owners (the MLP's and MADE's row chains), which read
+/// `effectiveWeight` and hand the parameter gradients back through
+/// `accumulateParameterGradients`.
 public final class Linear: ParameterOwner {
     public let weight: Parameter
     public let bias: Parameter
@@ -23,11 +26,6 @@ public final class Linear: ParameterOwner {
     public var inputs: Int { weight.shape[1] }
     public var outputs: Int { weight.shape[0] }
 
-    /// `activation` fuses a following ReLU into the product.
-    public func forward(_ x: Tensor, activation: GemmActivation = .none) throws -> Tensor {
-        try x.linear(weight: weight.value, bias: bias.value, mask: mask, activation: activation)
-    }
-
     /// Accumulates `∂W = (∂yᵀ · x) ⊙ M` and `∂b = Σ_rows ∂y`, for callers that compute `∂x`
     /// themselves (the MLP's backward chain).
     public func accumulateParameterGradients(input: Tensor, gradOutput: Tensor) throws {
@@ -40,13 +38,5 @@ public final class Linear: ParameterOwner {
     /// The weight the products use: `W ⊙ M`, or `W` without a mask.
     public var effectiveWeight: Tensor {
         get throws { try mask.map { try weight.value.applying(.multiply, $0) } ?? weight.value }
-    }
-
-    /// Accumulates `∂W` (masked) and `∂b`; returns `∂x`.
-    public func backward(input: Tensor, gradOutput: Tensor) throws -> Tensor {
-        let grads = try Tensor.linearBackward(input: input, weight: weight.value, mask: mask, hasBias: true, gradOutput: gradOutput)
-        try weight.accumulate(taking: grads.weight)
-        if let gradBias = grads.bias { try bias.accumulate(taking: gradBias) }
-        return grads.input
     }
 }
