@@ -17,8 +17,10 @@
 #   --devices D1,D2        exactly these devices (selectors as `flowkit devices` prints them)
 #   --quick                short benches (1 repeat, 2 timed steps): to try the script itself
 #
-# A GPU device is any device that is not the CPU backend and not a CPU OpenCL device (PoCL
-# names those pthread-…, cpu-… or basic; CPU vendors report GenuineIntel or AuthenticAMD).
+# A GPU device is any device whose driver reports it as a GPU or accelerator (`hardware` in
+# `flowkit devices --json`); without that field, any device that is not the CPU backend and not
+# a CPU OpenCL device (PoCL names those pthread-…, cpu-… or basic; CPU vendors report
+# GenuineIntel or AuthenticAMD).
 #
 # Building the carry bundle (on a machine with the Swift toolchain, same CPU architecture):
 #   swift build -c release --static-swift-stdlib          # .build/release/flowkit, ~85 MB with symbols
@@ -152,32 +154,37 @@ if ! "$binary" devices --json > "$out/devices.json" 2> "$out/devices.stderr"; th
     exit 1
 fi
 
-# One line per device: selector, kind, name, vendor (tab-separated), from the JSON.
+# One line per device: selector, kind, name, vendor, hardware (tab-separated), from the JSON.
+# `hardware` is the driver's device type (cpu, gpu, accelerator, other); a binary from before
+# that field leaves it empty, and the name/vendor heuristics below decide.
 list_devices() {
     if command -v python3 > /dev/null; then
         python3 -c 'import json,sys
-for d in json.load(open(sys.argv[1])): print("\t".join([d["name"], d["kind"], d["device"], d["vendor"]]))' "$out/devices.json"
+for d in json.load(open(sys.argv[1])): print("\t".join([d["name"], d["kind"], d["device"], d["vendor"], d.get("hardware", "")]))' "$out/devices.json"
     elif command -v jq > /dev/null; then
-        jq -r '.[] | [.name, .kind, .device, .vendor] | @tsv' "$out/devices.json"
+        jq -r '.[] | [.name, .kind, .device, .vendor, (.hardware // "")] | @tsv' "$out/devices.json"
     else
         # Each device is one {...} object with string fields in sorted-key order.
-        sed 's/},{/}\n{/g' "$out/devices.json" | sed -E 's/.*"device":"([^"]*)".*"kind":"([^"]*)".*"name":"([^"]*)".*"vendor":"([^"]*)".*/\3\t\2\t\1\t\4/'
+        sed 's/},{/}\n{/g' "$out/devices.json" \
+            | sed -E 's/.*"device":"([^"]*)".*"hardware":"([^"]*)".*"kind":"([^"]*)".*"name":"([^"]*)".*"vendor":"([^"]*)".*/\4\t\3\t\1\t\5\t\2/'
     fi
 }
 
-is_cpu_device() {  # kind name vendor
+is_cpu_device() {  # kind name vendor hardware
     [[ "$1" == "cpu" ]] && return 0
+    [[ "$4" == "gpu" || "$4" == "accelerator" ]] && return 1
+    [[ "$4" == "cpu" ]] && return 0
     [[ "$2" =~ ^(pthread|cpu|basic)- || "$2" == "basic" ]] && return 0
     [[ "$3" == "GenuineIntel" || "$3" == "AuthenticAMD" ]] && return 0
     return 1
 }
 
 devices=()
-while IFS=$'\t' read -r selector kind name vendor; do
+while IFS=$'\t' read -r selector kind name vendor hardware; do
     [[ -n "$selector" ]] || continue
     if [[ -n "$only_devices" ]]; then
         [[ ",$only_devices," == *",$selector,"* ]] && devices+=("$selector")
-    elif is_cpu_device "$kind" "$name" "$vendor"; then
+    elif is_cpu_device "$kind" "$name" "$vendor" "$hardware"; then
         if [[ $include_cpu -eq 1 ]]; then devices+=("$selector"); else echo "skipping $selector ($name): a CPU device"; fi
     else
         devices+=("$selector")

@@ -24,7 +24,7 @@ struct DevicesCommand: ParsableCommand {
         for device in devices {
             let memory = String(format: "%.1f GiB", Double(device.memoryBytes) / Double(1 << 30))
             print("\(device.selector.padding(toLength: 10, withPad: " ", startingAt: 0)) \(device.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(device.name)")
-            print("                   vendor \(device.vendor), driver \(device.driver), \(memory), \(device.computeUnits) compute units")
+            print("                   vendor \(device.vendor), driver \(device.driver), \(memory), \(device.computeUnits) compute units, \(device.hardware.rawValue) hardware")
         }
         if !DeviceRegistry.hasOpenCL {
             FileHandle.standardError.write(Data("note: no OpenCL device: \(DeviceRegistry.openCLMissingHint)\n".utf8))
@@ -42,6 +42,8 @@ private struct DeviceEntry: Encodable {
     let driver: String
     let memoryBytes: UInt64
     let computeUnits: Int
+    /// `cpu`, `gpu`, `accelerator` or `other`, as the driver reports it.
+    let hardware: String
 
     init(_ info: DeviceInfo) {
         name = info.selector
@@ -52,5 +54,6 @@ private struct DeviceEntry: Encodable {
         driver = info.driver
         memoryBytes = info.memoryBytes
         computeUnits = info.computeUnits
+        hardware = info.hardware.rawValue
     }
 }

@@ -47,10 +47,12 @@ struct CLITests {
         let entries = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]]
         let names = entries?.compactMap { $0["name"] as? String } ?? []
         #expect(names.first == "cpu")
+        #expect(entries?.first?["hardware"] as? String == "cpu")
         for entry in entries ?? [] {
-            for key in ["kind", "index", "device", "vendor", "driver", "memoryBytes", "computeUnits"] {
+            for key in ["kind", "index", "device", "vendor", "driver", "memoryBytes", "computeUnits", "hardware"] {
                 #expect(entry[key] != nil, "device entry lacks \(key): \(entry)")
             }
+            #expect(["cpu", "gpu", "accelerator", "other"].contains(entry["hardware"] as? String ?? ""), "\(entry)")
         }
     }
 

@@ -24,11 +24,15 @@ import Testing
     @Test func availableListsTheCPUFirstAndNumbersOpenCLDevices() throws {
         let infos = DeviceRegistry.available()
         let first = try #require(infos.first)
-        #expect(first.kind == .cpu && first.selector == "cpu")
+        #expect(first.kind == .cpu && first.selector == "cpu" && first.hardware == .cpu)
         #expect(infos.filter { $0.kind == .cpu }.count == 1)
         let openCL = infos.filter { $0.kind == .opencl }
         #expect(openCL.map(\.index) == Array(0..<openCL.count), "OpenCL devices are numbered 0, 1, …")
         #expect(openCL.map(\.selector) == openCL.indices.map { "opencl:\($0)" })
+        // PoCL's CPU devices (named pthread-…, or cpu-… from PoCL 4) report CL_DEVICE_TYPE_CPU.
+        for info in openCL where info.name.hasPrefix("pthread") || info.name.hasPrefix("cpu-") {
+            #expect(info.hardware == .cpu, "\(info)")
+        }
         for info in infos {
             #expect(!info.name.isEmpty && info.computeUnits > 0 && info.memoryBytes > 0, "\(info)")
         }

@@ -20,7 +20,7 @@ public final class CPUDevice: Device {
         info = DeviceInfo(
             kind: .cpu, index: 0, name: CPUDevice.processorName(), vendor: CPUDevice.processorVendor(),
             driver: "OpenBLAS \(BLASCore.current) kernels, \(Parallel.cores) threads", memoryBytes: memory,
-            computeUnits: Parallel.cores)
+            computeUnits: Parallel.cores, hardware: .cpu)
     }
 
     // MARK: Memory

@@ -10,6 +10,7 @@ public struct DeviceInfo: Sendable, Codable, Equatable {
     /// Global memory in bytes (physical memory for the CPU backend).
     public var memoryBytes: UInt64
     public var computeUnits: Int
+    public var hardware: DeviceHardware
 
     /// The name that selects this device: `kind:N` (`opencl:1`), or just `cpu` for the one CPU
     /// device (`cpu:0` selects it too).
@@ -19,7 +20,7 @@ public struct DeviceInfo: Sendable, Codable, Equatable {
 
     public init(
         kind: DeviceKind, index: Int, name: String, vendor: String, driver: String,
-        memoryBytes: UInt64, computeUnits: Int
+        memoryBytes: UInt64, computeUnits: Int, hardware: DeviceHardware
     ) {
         self.kind = kind
         self.index = index
@@ -28,5 +29,6 @@ public struct DeviceInfo: Sendable, Codable, Equatable {
         self.driver = driver
         self.memoryBytes = memoryBytes
         self.computeUnits = computeUnits
+        self.hardware = hardware
     }
 }

@@ -50,11 +50,20 @@ enum CLPlatform {
                     vendor: string(device, cl_device_info(CL_DEVICE_VENDOR)),
                     driver: string(device, cl_device_info(CL_DRIVER_VERSION)),
                     memoryBytes: value(device, cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE), as: cl_ulong.self),
-                    computeUnits: Int(value(device, cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS), as: cl_uint.self)))
+                    computeUnits: Int(value(device, cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS), as: cl_uint.self)),
+                    hardware: hardware(value(device, cl_device_info(CL_DEVICE_TYPE), as: cl_device_type.self)))
                 found.append(Found(platform: platform, device: device, info: info))
             }
         }
         return found
+    }
+
+    /// The class of a `CL_DEVICE_TYPE` bit field (a device may also set the DEFAULT bit).
+    static func hardware(_ type: cl_device_type) -> DeviceHardware {
+        if type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 { return .gpu }
+        if type & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 { return .accelerator }
+        if type & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 { return .cpu }
+        return .other
     }
 
     static func string(_ device: cl_device_id, _ parameter: cl_device_info) -> String {
