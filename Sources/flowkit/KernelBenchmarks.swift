@@ -59,7 +59,7 @@ struct KernelBenchmarks {
     func run() throws -> [any BenchLine] {
         var results: [any BenchLine] = []
         // Opened once per device; its absence is reported on each row it would have filled.
-        let clblast: Result<CLBlast, any Error>? = device is OpenCLDevice ? Result { try CLBlast.load() } : nil
+        let clblast: Result<CLBlast, any Error>? = device is OpenCLDevice ? Result(catching: { try CLBlast.load() }) : nil
         for (m, n, k) in Self.gemmShapes {
             let a = try Tensor.random([m, k], .normal, seed: 1, on: device)
             let b = try Tensor.random([k, n], .normal, seed: 2, on: device)
@@ -85,7 +85,7 @@ struct KernelBenchmarks {
 
     /// What the CLBlast row says when the library could not be opened.
     static func absence(_ error: any Error) -> String {
-        if case .libraryNotFound? = error as? CLBlastError { return "CLBlast not found (\(CLBlast.libraryName))" }
+        if case .some(.libraryNotFound) = error as? CLBlastError { return "CLBlast not found (\(CLBlast.libraryName))" }
         return "CLBlast unusable: \(error)"
     }
 
