@@ -11,9 +11,12 @@ struct BenchCommand: ParsableCommand {
             With --workload W1|W2|W3|W4|W5 (or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16): the protocol \
             of bench/WORKLOADS.md on one device, printed as one JSON line (samples/s: median and \
             min–max of three repeats; peak resident memory). Without it: GFLOP/s of the matrix \
-            product at 1024×1024×1024 and 512×256×256 (M×N×K) and of the 3×3 'same' convolution of \
-            a [64, 64, 16, 16] input to 64 channels, on each selected device (the median of \
-            --repeats runs after warm-up; on the CPU the bare OpenBLAS sgemm too, as the yardstick).
+            product at 1024×1024×1024, 512×256×256 and 512×128×128 (M×N×K) and of the 3×3 'same' \
+            convolution of a [64, 64, 16, 16] input to 64 channels, on each selected device (the \
+            median of --repeats runs after warm-up). Each product has a yardstick beside it, with \
+            ours/yardstick: on the CPU the bare OpenBLAS sgemm, on OpenCL CLBlast's sgemm on the \
+            same queue (opened at run time from libclblast.so.1 if installed; its largest \
+            difference from our product is printed too).
             """)
 
     @Option(name: .long, help: "A workload: W1, W2, W3, W4, W5 (or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16).")

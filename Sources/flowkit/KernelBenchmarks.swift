@@ -3,12 +3,16 @@ import FlowRuntime
 import Foundation
 
 /// One measured figure.
-struct BenchResult {
+struct BenchResult: BenchLine {
     let device: String
     let name: String
     let shape: String
     let seconds: [Double]
     let flops: Double
+    /// On a yardstick's row: our product's GFLOP/s over the yardstick's (1 = as fast).
+    var oursOverYardstick: Double?
+    /// On CLBlast's row: the largest |ours − CLBlast| over the product, from the same operands.
+    var maxAbsDifference: Double?
 
     var median: Double { seconds.sorted()[seconds.count / 2] }
     var gflops: Double { flops / median / 1e9 }
@@ -17,28 +21,64 @@ struct BenchResult {
         device.padding(toLength: 10, withPad: " ", startingAt: 0) + name.padding(toLength: 16, withPad: " ", startingAt: 0)
             + shape.padding(toLength: 20, withPad: " ", startingAt: 0)
             + String(format: "%9.3f ms %8.1f GFLOP/s", median * 1e3, gflops)
+            + (oursOverYardstick.map { String(format: "   ours/this %.2f", $0) } ?? "")
+            + (maxAbsDifference.map { String(format: "   max |ours - this| %.2e", $0) } ?? "")
     }
 
     var json: String {
         let sorted = seconds.sorted()
+        let extra = (oursOverYardstick.map { String(format: #","oursOverYardstick":%.4f"#, $0) } ?? "")
+            + (maxAbsDifference.map { String(format: #","maxAbsDifference":%.3e"#, $0) } ?? "")
         return String(
-            format: #"{"device":"%@","op":"%@","shape":"%@","medianMs":%.4f,"minMs":%.4f,"maxMs":%.4f,"gflops":%.2f}"#,
-            device, name, shape, median * 1e3, sorted[0] * 1e3, sorted[sorted.count - 1] * 1e3, gflops)
+            format: #"{"device":"%@","op":"%@","shape":"%@","medianMs":%.4f,"minMs":%.4f,"maxMs":%.4f,"gflops":%.2f%@}"#,
+            device, name, shape, median * 1e3, sorted[0] * 1e3, sorted[sorted.count - 1] * 1e3, gflops, extra)
+    }
+
+    /// `text` with JSON's string escapes (the notes quote library error messages).
+    static func escaped(_ text: String) -> String {
+        text.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\\": return "\\\\"
+            case "\"": return "\\\""
+            case _ where scalar.value < 0x20: return String(format: "\\u%04x", scalar.value)
+            default: return String(scalar)
+            }
+        }.joined()
     }
 }
 
-/// The runtime benchmarks of the runtime issue: matrix products and the 3×3 convolution.
+/// The runtime benchmarks of the runtime issue: matrix products and the 3×3 convolution, each
+/// product beside a yardstick where one is at hand (OpenBLAS on the CPU, CLBlast on OpenCL).
 struct KernelBenchmarks {
     let device: any Device
     let repeats: Int
 
-    func run() throws -> [BenchResult] {
-        var results: [BenchResult] = []
-        for (m, n, k) in [(1024, 1024, 1024), (512, 256, 256)] {
+    /// M×N×K: the issue's two shapes and a W1-like small one (a 128-wide MLP layer, batch 512).
+    static let gemmShapes = [(1024, 1024, 1024), (512, 256, 256), (512, 128, 128)]
+
+    func run() throws -> [any BenchLine] {
+        var results: [any BenchLine] = []
+        // Opened once per device; its absence is reported on each row it would have filled.
+        let clblast: Result<CLBlast, any Error>? = device is OpenCLDevice ? Result(catching: { try CLBlast.load() }) : nil
+        for (m, n, k) in Self.gemmShapes {
             let a = try Tensor.random([m, k], .normal, seed: 1, on: device)
             let b = try Tensor.random([k, n], .normal, seed: 2, on: device)
-            results.append(try measure("matmul", "\(m)×\(n)×\(k)", flops: 2 * Double(m * n * k)) { _ = try a.matmul(b) })
-            if device.info.kind == .cpu { results.append(try rawSgemm(m: m, n: n, k: k)) }
+            let ours = try measure("matmul", "\(m)×\(n)×\(k)", flops: 2 * Double(m * n * k)) { _ = try a.matmul(b) }
+            results.append(ours)
+            if device.info.kind == .cpu { results.append(try rawSgemm(m: m, n: n, k: k, ours: ours)) }
+            if let openCL = device as? OpenCLDevice, let clblast {
+                switch clblast {
+                case let .success(library):
+                    // A yardstick that fails on this device (CLBlast refuses it) is reported, not fatal.
+                    do {
+                        results.append(try clblastSgemm(library, on: openCL, a: a, b: b, ours: ours))
+                    } catch let error as CLBlastError {
+                        results.append(BenchNote(device: device.info.selector, name: "clblast sgemm", shape: ours.shape, note: "\(error)"))
+                    }
+                case let .failure(error):
+                    results.append(BenchNote(device: device.info.selector, name: "clblast sgemm", shape: ours.shape, note: Self.absence(error)))
+                }
+            }
         }
         let input = try Tensor.random([64, 64, 16, 16], .normal, seed: 3, on: device)
         let weight = try Tensor.random([64, 64, 3, 3], .normal, seed: 4, on: device)
@@ -46,6 +86,12 @@ struct KernelBenchmarks {
         let convFlops = 2.0 * 64 * 64 * 16 * 16 * 64 * 9
         results.append(try measure("conv2d 3×3", "[64,64,16,16]→64", flops: convFlops) { _ = try input.conv2d(weight: weight, bias: bias) })
         return results
+    }
+
+    /// What the CLBlast row says when the library could not be opened.
+    static func absence(_ error: any Error) -> String {
+        if case .some(.libraryNotFound) = error as? CLBlastError { return "CLBlast not found (\(CLBlast.libraryName))" }
+        return "CLBlast unusable: \(error)"
     }
 
     private func measure(_ name: String, _ shape: String, flops: Double, _ body: () throws -> Void) throws -> BenchResult {
@@ -63,15 +109,34 @@ struct KernelBenchmarks {
 
     /// OpenBLAS's sgemm called directly, without flowkit in between, on OpenBLAS's own threads (one
     /// per core; the CPU backend sets it to one thread and splits products itself): the yardstick.
-    private func rawSgemm(m: Int, n: Int, k: Int) throws -> BenchResult {
+    private func rawSgemm(m: Int, n: Int, k: Int, ours: BenchResult) throws -> BenchResult {
         let previous = openblas_get_num_threads()
         openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
         defer { openblas_set_num_threads(previous) }
         var a = [Float](repeating: 0.5, count: m * k)
         var b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
-        return try measure("openblas sgemm", "\(m)×\(n)×\(k)", flops: 2 * Double(m * n * k)) {
+        var result = try measure("openblas sgemm", "\(m)×\(n)×\(k)", flops: 2 * Double(m * n * k)) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, &a, Int32(k), &b, Int32(n), 0, &c, Int32(n))
         }
+        result.oursOverYardstick = ours.gflops / result.gflops
+        return result
+    }
+
+    /// CLBlast's sgemm on the device's own queue, from the same operands as our matmul: first
+    /// checked against our product (the largest difference is printed), then timed like it.
+    private func clblastSgemm(_ clblast: CLBlast, on device: OpenCLDevice, a: Tensor, b: Tensor, ours: BenchResult) throws -> BenchResult {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let spec = GemmSpec(m: m, n: n, k: k)
+        let c = try Tensor.zeros([m, n], on: device)
+        try clblast.sgemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, on: device)
+        let product = try a.matmul(b).toArray()
+        let difference = CLBlastComparison.maxAbsDifference(product, try c.toArray())
+        var result = try measure("clblast sgemm", ours.shape, flops: ours.flops) {
+            try clblast.sgemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, on: device)
+        }
+        result.oursOverYardstick = ours.gflops / result.gflops
+        result.maxAbsDifference = Double(difference)
+        return result
     }
 }
