@@ -40,6 +40,7 @@ public struct CheckSuite: Sendable {
             }),
             ("ops", { r in
                 GemmChecks.run(r)
+                LinearChecks.run(r)
                 ConvChecks.run(r)
                 CouplingChecks.run(r)
                 SplineChecks.run(r)
