@@ -58,9 +58,20 @@ let package = Package(
                 .embedInCode("random.cl"),
             ]
         ),
+        // The runtime, one target per backend. FlowCore is the contract every backend implements
+        // (the `Device` protocol, `Tensor`, the op specs, the device catalog) and depends on no
+        // backend; each backend depends only on FlowCore and its own C library; FlowRuntime
+        // registers the backends with the catalog and re-exports them all.
+        .target(name: "FlowCore"),
+        .target(name: "FlowCPU", dependencies: ["FlowCore", "CBLAS"]),
+        // What the kernel backends (OpenCL, CUDA) share over the same kernel sources: the
+        // per-device tuning values passed to the kernel compiler.
+        .target(name: "FlowKernelDevice"),
+        .target(name: "FlowOpenCL", dependencies: ["FlowCore", "FlowKernelDevice", "COpenCL", "FlowKernels"]),
+        .target(name: "FlowCUDA", dependencies: ["FlowCore", "FlowKernelDevice", "FlowKernels"]),
         .target(
             name: "FlowRuntime",
-            dependencies: ["COpenCL", "CBLAS", "FlowKernels"]
+            dependencies: ["FlowCore", "FlowCPU", "FlowOpenCL", "FlowCUDA"]
         ),
         .target(
             name: "FlowLayers",
@@ -122,11 +133,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowRuntimeTests",
-            dependencies: ["FlowRuntime", "FlowKernels", "FlowTestSupport"]
+            dependencies: ["FlowRuntime", "FlowOpenCL", "FlowCUDA", "FlowKernels", "FlowTestSupport"]
         ),
         .testTarget(
             name: "FlowLayersTests",
-            dependencies: ["FlowLayers", "FlowRuntime", "FlowTestSupport"]
+            dependencies: ["FlowLayers", "FlowRuntime", "FlowOpenCL", "FlowTestSupport"]
         ),
         .testTarget(
             name: "FlowTrainingTests",

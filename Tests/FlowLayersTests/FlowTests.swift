@@ -1,5 +1,6 @@
 import FlowLayers
-@testable import FlowRuntime
+@testable import FlowOpenCL
+import FlowRuntime
 import FlowTestSupport
 import Foundation
 import Testing

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
+@testable import FlowCUDA
 import FlowKernels
+import FlowRuntime
 import FlowTestSupport
-@testable import FlowRuntime
 
 /// The kernels are written once for OpenCL C and CUDA C++ (`Kernels/common.cl`). The OpenCL side
 /// is built on every OpenCL device by `OpenCLKernelBuildTests`; this suite compiles every kernel

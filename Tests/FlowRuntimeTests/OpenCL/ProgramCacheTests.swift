@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 import FlowKernels
-@testable import FlowRuntime
+@testable import FlowOpenCL
+import FlowRuntime
 
 /// The on-disk cache of compiled OpenCL programs: a second start loads binaries instead of
 /// compiling, and a stale or damaged entry is ignored rather than trusted.
