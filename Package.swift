@@ -65,7 +65,8 @@ let package = Package(
         .target(name: "FlowCore"),
         .target(name: "FlowCPU", dependencies: ["FlowCore", "CBLAS"]),
         // What the kernel backends (OpenCL, CUDA) share over the same kernel sources: the
-        // per-device tuning values passed to the kernel compiler.
+        // per-device tuning values passed to the kernel compiler, and vendor libraries opened at
+        // run time (NVRTC, CLBlast, the CUDA driver) so that none is a link-time dependency.
         .target(name: "FlowKernelDevice"),
         .target(name: "FlowOpenCL", dependencies: ["FlowCore", "FlowKernelDevice", "COpenCL", "FlowKernels"]),
         .target(name: "FlowCUDA", dependencies: ["FlowCore", "FlowKernelDevice", "FlowKernels"]),
@@ -96,6 +97,7 @@ let package = Package(
             name: "flowkit",
             dependencies: [
                 "FlowCheck",
+                "FlowKernelDevice",
                 "FlowRuntime",
                 "FlowLayers",
                 "FlowTraining",
@@ -133,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowRuntimeTests",
-            dependencies: ["FlowRuntime", "FlowOpenCL", "FlowCUDA", "FlowKernels", "FlowTestSupport"]
+            dependencies: ["FlowRuntime", "FlowOpenCL", "FlowCUDA", "FlowKernelDevice", "FlowKernels", "FlowTestSupport"]
         ),
         .testTarget(
             name: "FlowLayersTests",

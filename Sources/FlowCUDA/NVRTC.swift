@@ -1,4 +1,5 @@
 import FlowCore
+import FlowKernelDevice
 import Foundation
 
 /// NVRTC, NVIDIA's run-time compiler from CUDA C++ to PTX, opened with `dlopen` when asked for.
@@ -17,18 +18,18 @@ public final class NVRTC: @unchecked Sendable {
     public static let libraryName = "libnvrtc.so.12"
 
     /// The path or name the library was opened by.
-    public let libraryPath: String
+    public var libraryPath: String { library.path }
     /// NVRTC's own version (`nvrtcVersion`), e.g. 12.9.
     public let version: (major: Int, minor: Int)
 
-    private let handle: UnsafeMutableRawPointer
+    private let library: DynamicLibrary
     private let api: NVRTCFunctions
     private let lock = NSLock()
 
     /// Opens NVRTC: from `$FLOWKIT_NVRTC_DIR` when that is set (an explicit choice wins), then by
     /// name through the dynamic linker's search path (`LD_LIBRARY_PATH`, the system's libraries),
-    /// then from each of `fallbackDirectories`. Throws `NVRTCError.libraryNotFound` listing every
-    /// attempt when none opens.
+    /// then from each of `fallbackDirectories`. Throws `DynamicLibraryError.notFound` listing
+    /// every attempt when none opens.
     public static func load(
         fallbackDirectories: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> NVRTC {
@@ -38,38 +39,21 @@ public final class NVRTC: @unchecked Sendable {
         }
         candidates.append(libraryName)
         candidates += fallbackDirectories.map { ($0 as NSString).appendingPathComponent(libraryName) }
-        var attempts: [String] = []
-        for candidate in candidates {
-            // RTLD_LOCAL: the symbols are reached through dlsym only and must not interpose on others.
-            guard let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) else {
-                attempts.append("\(candidate): \(dynamicLinkerError())")
-                continue
-            }
-            do {
-                return try NVRTC(handle: handle, path: candidate)
-            } catch {
-                dlclose(handle)
-                throw error
-            }
-        }
-        throw NVRTCError.libraryNotFound(attempts: attempts)
+        return try NVRTC(try DynamicLibrary.open("NVRTC (\(libraryName))", candidates: candidates))
     }
 
-    private init(handle: UnsafeMutableRawPointer, path: String) throws {
-        let api = try NVRTCFunctions(handle: handle, library: path)
+    private init(_ library: DynamicLibrary) throws {
+        let api = try NVRTCFunctions(library)
         var major: Int32 = 0
         var minor: Int32 = 0
         let status = api.version(&major, &minor)
         guard status == 0 else {
             throw NVRTCError.call(function: "nvrtcVersion", code: status, message: Self.message(api, status))
         }
-        self.handle = handle
+        self.library = library
         self.api = api
-        libraryPath = path
         version = (Int(major), Int(minor))
     }
-
-    deinit { dlclose(handle) }
 
     /// Compiles CUDA C++ `source` to PTX. `name` is the program's name in NVRTC's messages;
     /// `options` are NVRTC options (`--gpu-architecture=compute_90`, `-DNAME=value`...). Throws
@@ -127,10 +111,5 @@ public final class NVRTC: @unchecked Sendable {
         }
         let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
         return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
-    }
-
-    private static func dynamicLinkerError() -> String {
-        guard let text = dlerror() else { return "not found" }
-        return String(cString: text)
     }
 }

@@ -1,7 +1,7 @@
 import FlowCore
-import Foundation
+import FlowKernelDevice
 
-/// The NVRTC entry points flowkit calls, resolved with `dlsym` from an opened `libnvrtc.so.12`.
+/// The NVRTC entry points flowkit calls, resolved from an opened `libnvrtc.so.12`.
 /// The types are the C signatures of `nvrtc.h` (CUDA 12): `nvrtcResult` is a C enum (`Int32`),
 /// `nvrtcProgram` an opaque pointer and `size_t` is `Int`. A mistake here is undefined behaviour
 /// that no compiler catches, so the table is kept to the few calls `NVRTC` needs.
@@ -28,10 +28,9 @@ struct NVRTCFunctions {
     let version: Version
 
     /// Resolves every entry point, or throws naming the first one the library lacks.
-    init(handle: UnsafeMutableRawPointer, library: String) throws {
+    init(_ library: DynamicLibrary) throws {
         func resolve<Function>(_ name: String, as type: Function.Type) throws -> Function {
-            guard let address = dlsym(handle, name) else { throw NVRTCError.missingSymbol(name: name, library: library) }
-            return unsafeBitCast(address, to: type)
+            try library.function(name, as: type)
         }
         createProgram = try resolve("nvrtcCreateProgram", as: CreateProgram.self)
         compileProgram = try resolve("nvrtcCompileProgram", as: CompileProgram.self)

@@ -1,5 +1,6 @@
 import COpenCL
 import FlowCore
+import FlowKernelDevice
 import Foundation
 
 /// CLBlast, the tuned OpenCL BLAS, opened with `dlopen` when asked for: the yardstick that
@@ -17,39 +18,23 @@ package final class CLBlast: @unchecked Sendable {
     package static let libraryName = "libclblast.so.1"
 
     /// The path or name the library was opened by.
-    package let libraryPath: String
+    package var libraryPath: String { library.path }
 
-    private let handle: UnsafeMutableRawPointer
+    private let library: DynamicLibrary
     private let api: CLBlastFunctions
 
-    /// Opens CLBlast by name through the dynamic linker's search path, then from each of
-    /// `candidates` (paths of the library; tests name a missing one). Throws
-    /// `CLBlastError.libraryNotFound` listing every attempt when none opens.
+    /// Opens CLBlast from the first of `candidates` that opens (by default the name, through the
+    /// dynamic linker's search path; tests name a missing path). Throws
+    /// `DynamicLibraryError.notFound` listing every attempt when none opens.
     package static func load(candidates: [String] = [libraryName]) throws -> CLBlast {
-        var attempts: [String] = []
-        for candidate in candidates {
-            // RTLD_LOCAL: the symbols are reached through dlsym only and must not interpose on others.
-            guard let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) else {
-                attempts.append("\(candidate): \(dlerror().map { String(cString: $0) } ?? "not found")")
-                continue
-            }
-            do {
-                return try CLBlast(handle: handle, path: candidate)
-            } catch {
-                dlclose(handle)
-                throw error
-            }
-        }
-        throw CLBlastError.libraryNotFound(attempts: attempts)
+        let library = try DynamicLibrary.open("CLBlast (\(libraryName))", candidates: candidates)
+        return CLBlast(library: library, api: try CLBlastFunctions(library))
     }
 
-    private init(handle: UnsafeMutableRawPointer, path: String) throws {
-        api = try CLBlastFunctions(handle: handle, library: path)
-        self.handle = handle
-        libraryPath = path
+    private init(library: DynamicLibrary, api: CLBlastFunctions) {
+        self.library = library
+        self.api = api
     }
-
-    deinit { dlclose(handle) }
 
     /// `C = alpha·op(A)·op(B) + beta·C` by `CLBlastSgemm` on `device`'s own queue, for the single
     /// products (batch 1, no bias, no activation) that CLBlast's sgemm expresses; the offsets and

@@ -1,11 +1,7 @@
 import FlowCore
 
-/// Why CLBlast could not be opened or could not compute a product.
+/// Why CLBlast could not compute a product (`DynamicLibraryError` says why it could not be opened).
 package enum CLBlastError: Error, CustomStringConvertible, Equatable {
-    /// No candidate library could be opened; each attempt with the dynamic linker's reason.
-    case libraryNotFound(attempts: [String])
-    /// The library opened but lacks `CLBlastSgemm` (not CLBlast 1.x, or damaged).
-    case missingSymbol(name: String, library: String)
     /// A product the yardstick does not hand to CLBlast (batches, bias, activation).
     case unsupported(detail: String)
     /// `CLBlastSgemm` returned a status other than `CLBlastSuccess`.
@@ -13,10 +9,6 @@ package enum CLBlastError: Error, CustomStringConvertible, Equatable {
 
     package var description: String {
         switch self {
-        case let .libraryNotFound(attempts):
-            return "CLBlast (libclblast.so.1) not found; tried:\n" + attempts.map { "  \($0)" }.joined(separator: "\n")
-        case let .missingSymbol(name, library):
-            return "\(library) has no symbol \(name) (not CLBlast 1.x?)"
         case let .unsupported(detail):
             return "CLBlast yardstick: \(detail)"
         case let .call(function, status):

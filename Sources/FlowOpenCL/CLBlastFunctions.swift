@@ -1,8 +1,8 @@
 import COpenCL
 import FlowCore
-import Foundation
+import FlowKernelDevice
 
-/// The one CLBlast entry point the bench's yardstick calls, resolved with `dlsym` from an opened
+/// The one CLBlast entry point the bench's yardstick calls, resolved from an opened
 /// `libclblast.so.1`. The type is the C signature of `clblast_c.h` (CLBlast 1.x): the status,
 /// layout and transpose arguments are C enums (`Int32`), `size_t` is `Int`. A mistake here is
 /// undefined behaviour that no compiler catches, so the table holds only this call.
@@ -20,10 +20,7 @@ struct CLBlastFunctions {
 
     let sgemm: Sgemm
 
-    init(handle: UnsafeMutableRawPointer, library: String) throws {
-        guard let address = dlsym(handle, "CLBlastSgemm") else {
-            throw CLBlastError.missingSymbol(name: "CLBlastSgemm", library: library)
-        }
-        sgemm = unsafeBitCast(address, to: Sgemm.self)
+    init(_ library: DynamicLibrary) throws {
+        sgemm = try library.function("CLBlastSgemm", as: Sgemm.self)
     }
 }

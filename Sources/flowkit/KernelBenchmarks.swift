@@ -1,4 +1,5 @@
 import CBLAS
+import FlowKernelDevice
 import FlowRuntime
 import Foundation
 
@@ -90,7 +91,7 @@ struct KernelBenchmarks {
 
     /// What the CLBlast row says when the library could not be opened.
     static func absence(_ error: any Error) -> String {
-        if case .some(.libraryNotFound) = error as? CLBlastError { return "CLBlast not found (\(CLBlast.libraryName))" }
+        if case .some(.notFound) = error as? DynamicLibraryError { return "CLBlast not found (\(CLBlast.libraryName))" }
         return "CLBlast unusable: \(error)"
     }
 

@@ -1,3 +1,4 @@
+import FlowKernelDevice
 import FlowRuntime
 import FlowTestSupport
 import Testing
@@ -11,7 +12,7 @@ struct CLBlastTests {
         do {
             _ = try CLBlast.load(candidates: [path])
             Issue.record("loaded CLBlast from \(path), which does not exist")
-        } catch let CLBlastError.libraryNotFound(attempts) {
+        } catch let DynamicLibraryError.notFound(_, attempts) {
             #expect(attempts.count == 1)
             #expect(attempts.first?.hasPrefix(path) == true)
         }
