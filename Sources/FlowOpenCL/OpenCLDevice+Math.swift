@@ -27,12 +27,6 @@ extension OpenCLDevice {
     }
 
     /// One launch per product, in order on the queue (a GPU fills itself with each tile's groups).
-    public func gemmGroup(
-        _ specs: [GemmSpec], a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?
-    ) throws {
-        for spec in specs { try gemm(spec, a: a, b: b, c: c, bias: bias) }
-    }
-
     public func reduceSum(_ view: AxisView, squared: Bool, x: any DeviceBuffer, out: any DeviceBuffer) throws {
         try launchReduction(
             "reduce", "reduce_sum", groups: view.mid, workPerGroup: view.outer * view.inner,

@@ -35,17 +35,6 @@ public protocol Device: AnyObject, Sendable {
     /// See `GemmSpec`. `bias`, when given, holds at least `offsetBias + n` values.
     func gemm(_ spec: GemmSpec, a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?)
         throws
-    /// Several products on the same operands whose blocks of `c` do not overlap (the tiles of a
-    /// block-triangular product), as one op so a device can run them side by side.
-    func gemmGroup(
-        _ specs: [GemmSpec], a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?)
-        throws
-    /// Stages of products where row `r` of every product's C depends only on row `r` of its A (A
-    /// not transposed, `m == rows`), such as the layers of an MLP on a batch. A device may then
-    /// run a block of rows through all stages before the next block, with no hand-off between
-    /// stages. Stage `i + 1` may read stage `i`'s C as its A, but no stage may read any stage's C
-    /// as B or bias (checked by `Tensor.gemmRowChain`).
-    func gemmRowChain(rows: Int, stages: [GemmStage]) throws
     /// See `ConvGeometry`: `output = conv(input, weight) + bias`.
     func conv2d(
         _ geometry: ConvGeometry, input: any DeviceBuffer, weight: any DeviceBuffer, bias: (any DeviceBuffer)?,

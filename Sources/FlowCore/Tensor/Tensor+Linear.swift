@@ -44,7 +44,15 @@ extension Tensor {
     /// products must be unbatched and share `ldc`).
     public static func gemmGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
         try checkGroup("gemmGroup", specs, a, b, c, bias)
-        try a.device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+        try runGroup(specs, a, b, c, bias)
+    }
+
+    /// A checked group on the device's own scheduler when it has one, else product by product.
+    private static func runGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
+        if let device = a.device as? any GemmGroupCapable {
+            return try device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
+        }
+        for spec in specs { try a.device.gemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer) }
     }
 
     private static func checkGroup(_ op: String, _ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
@@ -80,7 +88,7 @@ extension Tensor {
         }
     }
 
-    /// Stages of products that are separable by rows (see `Device.gemmRowChain`): every product
+    /// Stages of products that are separable by rows (see `GemmRowChainCapable`): every product
     /// reads its A untransposed with `m` equal to the chain's rows, the products of a stage write
     /// disjoint blocks of its C, and no stage reads any stage's C as B, bias or gate. A gated
     /// stage has no bias or activation, and its products write all of C.
@@ -105,11 +113,15 @@ extension Tensor {
                 }
             }
         }
-        try stages[0].a.device.gemmRowChain(
-            rows: rows,
-            stages: stages.map {
-                GemmStage(specs: $0.specs, a: $0.a.buffer, b: $0.b.buffer, c: $0.c.buffer, bias: $0.bias?.buffer, gate: $0.gate?.buffer, count: $0.c.count)
-            })
+        let device = stages[0].a.device
+        if let device = device as? any GemmRowChainCapable { return try device.gemmRowChain(rows: rows, stages: stages) }
+        // What the op means: stage after stage, each a group, then the gate as ReLU's backward in place.
+        for stage in stages {
+            try runGroup(stage.specs, stage.a, stage.b, stage.c, stage.bias)
+            if let gate = stage.gate {
+                try device.unaryBackward(.relu, count: stage.c.count, x: gate.buffer, y: gate.buffer, gradY: stage.c.buffer, gradX: stage.c.buffer)
+            }
+        }
     }
 
     private static func checkBlock(_ op: String, _ spec: GemmSpec, _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
