@@ -61,7 +61,9 @@ let package = Package(
         // The runtime, one target per backend. FlowCore is the contract every backend implements
         // (the `Device` protocol, `Tensor`, the op specs, the device catalog) and depends on no
         // backend; each backend depends only on FlowCore and its own C library; FlowRuntime
-        // registers the backends with the catalog and re-exports them all.
+        // registers the backends with the catalog and re-exports them all. Targets that import
+        // FlowRuntime also list FlowCore: the build tracks only direct dependencies' modules, and
+        // a change to the contract must rebuild every module compiled against it.
         .target(name: "FlowCore"),
         .target(name: "FlowCPU", dependencies: ["FlowCore", "CBLAS"]),
         // What the kernel backends (OpenCL, CUDA) share over the same kernel sources: the
@@ -76,28 +78,29 @@ let package = Package(
         ),
         .target(
             name: "FlowLayers",
-            dependencies: ["FlowRuntime"]
+            dependencies: ["FlowCore", "FlowRuntime"]
         ),
         .target(
             name: "FlowTraining",
-            dependencies: ["FlowLayers", "FlowRuntime", "CZlib"],
+            dependencies: ["FlowLayers", "FlowCore", "FlowRuntime", "CZlib"],
             exclude: ["Data/Digits/README.md"]
         ),
         .target(
             name: "FlowTestSupport",
-            dependencies: ["FlowRuntime"]
+            dependencies: ["FlowCore", "FlowRuntime"]
         ),
         // `flowkit check`: the conformance suite shipped in the binary (op cases against the
         // references and tolerances of FlowTestSupport, RNG, determinism, kernel builds, training).
         .target(
             name: "FlowCheck",
-            dependencies: ["FlowRuntime", "FlowKernels", "FlowLayers", "FlowTraining", "FlowTestSupport"]
+            dependencies: ["FlowCore", "FlowRuntime", "FlowKernels", "FlowLayers", "FlowTraining", "FlowTestSupport"]
         ),
         .executableTarget(
             name: "flowkit",
             dependencies: [
                 "FlowCheck",
                 "FlowKernelDevice",
+                "FlowCore",
                 "FlowRuntime",
                 "FlowLayers",
                 "FlowTraining",
@@ -118,6 +121,7 @@ let package = Package(
                 "FlowDashboard",
                 "FlowTraining",
                 "FlowLayers",
+                "FlowCore",
                 "FlowRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -135,15 +139,15 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowRuntimeTests",
-            dependencies: ["FlowRuntime", "FlowOpenCL", "FlowCUDA", "FlowKernelDevice", "FlowKernels", "FlowTestSupport"]
+            dependencies: ["FlowCore", "FlowRuntime", "FlowOpenCL", "FlowCUDA", "FlowKernelDevice", "FlowKernels", "FlowTestSupport"]
         ),
         .testTarget(
             name: "FlowLayersTests",
-            dependencies: ["FlowLayers", "FlowRuntime", "FlowOpenCL", "FlowTestSupport"]
+            dependencies: ["FlowLayers", "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowTestSupport"]
         ),
         .testTarget(
             name: "FlowTrainingTests",
-            dependencies: ["FlowTraining", "FlowLayers", "FlowRuntime"]
+            dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime"]
         ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(
