@@ -11,12 +11,13 @@
 /// order, mirrored operation for operation in `Kernels/random.cl` (compiled with FP_CONTRACT OFF),
 /// so uniforms *and* normals are bit-identical on the CPU and every OpenCL device.
 public enum Philox {
-    static let multiplier0: UInt32 = 0xD251_1F53
-    static let multiplier1: UInt32 = 0xCD9E_8D57
-    static let weyl0: UInt32 = 0x9E37_79B9
-    static let weyl1: UInt32 = 0xBB67_AE85
+    @usableFromInline static let multiplier0: UInt32 = 0xD251_1F53
+    @usableFromInline static let multiplier1: UInt32 = 0xCD9E_8D57
+    @usableFromInline static let weyl0: UInt32 = 0x9E37_79B9
+    @usableFromInline static let weyl1: UInt32 = 0xBB67_AE85
 
     /// The four 32-bit words of block `n` under key `seed`.
+    @inlinable
     public static func block(_ n: UInt64, seed: UInt64) -> (UInt32, UInt32, UInt32, UInt32) {
         block(
             counter: (UInt32(truncatingIfNeeded: n), UInt32(truncatingIfNeeded: n >> 32), 0, 0),
@@ -24,7 +25,7 @@ public enum Philox {
     }
 
     /// Block with a full 128-bit counter and key (also used to check the published known-answer vectors).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func block(counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32))
         -> (UInt32, UInt32, UInt32, UInt32)
     {
@@ -46,14 +47,14 @@ public enum Philox {
     }
 
     /// Uniform on [0, 1) from the top 24 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func uniform(_ word: UInt32) -> Float {
         Float(word >> 8) * 0x1p-24
     }
 
     /// Two standard normals from two words by Box–Muller: `r·cos θ`, `r·sin θ` with
     /// `r = sqrt(−2 log u1)`, `u1 ∈ (0, 1]`, `θ = 2π u2`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func normalPair(_ w0: UInt32, _ w1: UInt32) -> (Float, Float) {
         let u1 = Float((w0 >> 8) + 1) * 0x1p-24
         let u2 = Float(w1 >> 8) * 0x1p-24
@@ -65,9 +66,10 @@ public enum Philox {
 
 /// Elementary functions from +, −, × and bit operations only, so they round identically on every
 /// IEEE-754 device. Accurate to a few ulps: enough for sampling, not a libm replacement.
+@usableFromInline
 enum ExactMath {
     /// Natural log for x in (0, 1]: `x = m·2^e` with m in [√½, √2), `log m = 2 atanh((m−1)/(m+1))`.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func log(_ x: Float) -> Float {
         let bits = x.bitPattern
         var exponent = Int32((bits >> 23) & 0xFF) - 127
@@ -88,7 +90,7 @@ enum ExactMath {
     }
 
     /// 1/d for d in [1.7, 2.5] by Newton's iteration from 0.5.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func reciprocal(_ d: Float) -> Float {
         var r: Float = 0.5
         for _ in 0..<5 { r = r * (2 - d * r) }
@@ -96,7 +98,7 @@ enum ExactMath {
     }
 
     /// √a for a ≥ 0 from the classic bit-level reciprocal-square-root estimate and three Newton steps.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func sqrt(_ a: Float) -> Float {
         if a <= 0 { return 0 }
         var y = Float(bitPattern: 0x5F37_59DF &- (a.bitPattern >> 1))
@@ -105,7 +107,7 @@ enum ExactMath {
     }
 
     /// (sin 2πu, cos 2πu) for u in [0, 1): quadrant from 4u, then Taylor polynomials on [0, π/4].
-    @inline(__always)
+    @inlinable @inline(__always)
     static func sinCosTwoPi(_ u: Float) -> (Float, Float) {
         let scaled = u * 4
         let quadrant = Int32(scaled)
@@ -129,7 +131,7 @@ enum ExactMath {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func sinPoly(_ x: Float) -> Float {
         let x2 = x * x
         var p: Float = 2.75573192e-06
@@ -139,7 +141,7 @@ enum ExactMath {
         return x + x * x2 * p
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func cosPoly(_ x: Float) -> Float {
         let x2 = x * x
         var p: Float = -2.75573192e-07

@@ -58,12 +58,12 @@ public struct ConvGeometry: Sendable, Equatable, CustomStringConvertible {
             padTop: 0, padLeft: dilation * (kernel - 1))
     }
 
-    package var pixels: Int { height * width }
-    package var taps: Int { kernelH * kernelW }
+    @inlinable package var pixels: Int { height * width }
+    @inlinable package var taps: Int { kernelH * kernelW }
     /// Rows of the im2col matrix: one per (input channel, kernel tap).
-    package var patchSize: Int { inChannels * taps }
-    package var inputCount: Int { batch * inChannels * pixels }
-    package var outputCount: Int { batch * outChannels * pixels }
+    @inlinable package var patchSize: Int { inChannels * taps }
+    @inlinable package var inputCount: Int { batch * inChannels * pixels }
+    @inlinable package var outputCount: Int { batch * outChannels * pixels }
     var weightCount: Int { outChannels * patchSize }
     public var flops: Double { 2 * Double(outputCount) * Double(patchSize) }
 

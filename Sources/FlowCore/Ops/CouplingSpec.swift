@@ -31,5 +31,5 @@ public struct CouplingSpec: Sendable, Equatable {
         self.order = order
     }
 
-    package var count: Int { rows * columns }
+    @inlinable package var count: Int { rows * columns }
 }

@@ -58,5 +58,5 @@ public struct AxisView: Sendable, Equatable {
         self.inner = inner
     }
 
-    public var count: Int { outer * mid * inner }
+    @inlinable public var count: Int { outer * mid * inner }
 }

@@ -37,7 +37,7 @@ public struct LogisticMixtureOptions: Sendable, Equatable {
     }
 
     /// Parameters per transformed element: logits, means, log-scales, a, b.
-    public var parametersPerElement: Int { 3 * components + 2 }
+    @inlinable public var parametersPerElement: Int { 3 * components + 2 }
 
     /// Throws unless there is a component, the clamp is finite and the iteration count is bounded.
     func validate(_ op: String) throws {

@@ -27,7 +27,7 @@ public struct SplineOptions: Sendable, Equatable {
     }
 
     /// Unnormalised parameters per transformed element: widths, heights, interior derivatives.
-    public var parametersPerElement: Int { 3 * bins - 1 }
+    @inlinable public var parametersPerElement: Int { 3 * bins - 1 }
 
     /// Throws unless every bin can have its minimum size and every bound is finite and positive.
     func validate(_ op: String) throws {

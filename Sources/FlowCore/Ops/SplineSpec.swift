@@ -14,5 +14,5 @@ public struct SplineSpec: Sendable, Equatable {
     }
 
     /// Elements transformed: `rows · columns`.
-    public var count: Int { rows * columns }
+    @inlinable public var count: Int { rows * columns }
 }
