@@ -1,6 +1,7 @@
 import FlowCore
 
-extension CPUDevice {
+// The layout ops, and `PermuteMatrixCapable` (one pass instead of two gathers and a select).
+extension CPUDevice: PermuteMatrixCapable {
     public func copySlab(
         outer: Int, inner: Int, length: Int,
         source: any DeviceBuffer, sourceMid: Int, sourceStart: Int,

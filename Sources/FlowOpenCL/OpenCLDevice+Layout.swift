@@ -1,7 +1,8 @@
 import FlowCore
 
 /// Data movement along axis 1 (`layout.cl`).
-extension OpenCLDevice {
+// The layout ops, and `PermuteMatrixCapable` (one kernel instead of two gathers and a select).
+extension OpenCLDevice: PermuteMatrixCapable {
     public func copySlab(
         outer: Int, inner: Int, length: Int,
         source: any DeviceBuffer, sourceMid: Int, sourceStart: Int,

@@ -200,8 +200,14 @@ private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: 
         }
         let (expected, atol) = referenceGroup(specs, a: x, b: w, c: c, bias: bias)
         let cTensor = try d.tensor(c, [rows, outputs])
-        try Tensor.gemmGroup(specs, d.tensor(x, [rows, inputs]), d.tensor(w, [outputs, inputs]), into: cTensor, bias: d.tensor(bias, [outputs]))
-        try expectClose(cTensor, expected, rtol: gemmRtol, atol: atol, "gemm group")
+        // The device's own scheduling (GemmGroupCapable) where it has one, then the generic fallback.
+        for usingCapability in [true, false] {
+            let result = try d.tensor(c, [rows, outputs])
+            try Tensor.gemmGroup(
+                specs, d.tensor(x, [rows, inputs]), d.tensor(w, [outputs, inputs]), into: result, bias: d.tensor(bias, [outputs]),
+                usingCapability: usingCapability)
+            try expectClose(result, expected, rtol: gemmRtol, atol: atol, "gemm group, capability \(usingCapability)")
+        }
         var overlapping = specs
         overlapping[1].offsetC -= 1
         #expect(throws: FlowError.self) {
@@ -236,8 +242,12 @@ private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: 
             stages.append(Tensor.ChainStage(specs: specs, a: input, b: weight, c: output, bias: try d.tensor(rng.floats(outputs), [outputs])))
             input = output
         }
-        try Tensor.gemmRowChain(stages)
-        try expectChainMatchesReference(stages, "row chain")
+        for usingCapability in [true, false] {
+            // NaN in every output first, so a path that leaves an output unwritten fails.
+            for stage in stages { try d.device.fill(stage.c.buffer, count: stage.c.count, value: .nan) }
+            try Tensor.gemmRowChain(stages, usingCapability: usingCapability)
+            try expectChainMatchesReference(stages, "row chain, capability \(usingCapability)")
+        }
         var racing = stages
         racing[2].b = stages[0].c
         #expect(throws: FlowError.self) { try Tensor.gemmRowChain(racing) }
@@ -270,8 +280,12 @@ private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: 
             stages.append(Tensor.ChainStage(specs: specs, a: input, b: try d.tensor(rng.floats(outputs * inputs), [outputs, inputs]), c: output, gate: gate))
             input = output
         }
-        try Tensor.gemmRowChain(stages)
-        try expectChainMatchesReference(stages, "gated chain")
+        for usingCapability in [true, false] {
+            // NaN in every output first, so a path that leaves an output unwritten fails.
+            for stage in stages { try d.device.fill(stage.c.buffer, count: stage.c.count, value: .nan) }
+            try Tensor.gemmRowChain(stages, usingCapability: usingCapability)
+            try expectChainMatchesReference(stages, "gated chain, capability \(usingCapability)")
+        }
         var withBias = stages
         withBias[0].bias = try Tensor.zeros([sizes[2]], on: d.device)
         #expect(throws: FlowError.self) { try Tensor.gemmRowChain(withBias) }

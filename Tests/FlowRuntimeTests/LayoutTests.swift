@@ -107,10 +107,15 @@ private func floats(_ values: [Double]) -> [Float] { values.map { Float($0) } }
             }
             let input = try d.tensor(x, [rows, columns])
             let (rowIndices, columnIndices) = (try IndexTensor(rowOrder, on: d.device), try IndexTensor(columnOrder, on: d.device))
-            let selected = try input.permutedMatrix(rows: rowIndices, columns: columnIndices, mask: d.tensor(mask, [rows, columns]))
-            expectIdentical(try selected.toArray(), masked, "permutedMatrix masked \(rows)×\(columns)")
-            let all = try input.permutedMatrix(rows: rowIndices, columns: columnIndices).toArray()
-            #expect(zip(all, plain).allSatisfy { $0.bitPattern == $1.bitPattern }, "permutedMatrix \(rows)×\(columns)")
+            // The device's one-pass op (PermuteMatrixCapable), then the generic fallback.
+            for usingCapability in [true, false] {
+                let path = "\(rows)×\(columns), capability \(usingCapability)"
+                let selected = try input.permutedMatrix(
+                    rows: rowIndices, columns: columnIndices, mask: d.tensor(mask, [rows, columns]), usingCapability: usingCapability)
+                expectIdentical(try selected.toArray(), masked, "permutedMatrix masked \(path)")
+                let all = try input.permutedMatrix(rows: rowIndices, columns: columnIndices, mask: nil, usingCapability: usingCapability).toArray()
+                #expect(zip(all, plain).allSatisfy { $0.bitPattern == $1.bitPattern }, "permutedMatrix \(path)")
+            }
         }
         let square = try Tensor.zeros([3, 3], on: d.device)
         let short = try IndexTensor([0, 1], on: d.device)

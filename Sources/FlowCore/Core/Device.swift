@@ -133,12 +133,6 @@ public protocol Device: AnyObject, Sendable {
         throws
     /// `y[o, j, i] = x[o, indices[j], i]`; `indices` holds `view.mid` Int32 values.
     func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws
-    /// `y[i, j] = x[rowIndices[i], columnIndices[j]]` for a `rows × columns` matrix, or 0 where
-    /// `mask[i, j]` is 0 (a select, so whatever `x` holds there, even NaN, never reaches `y`).
-    /// Reorders MADE's weights into degree order and their gradients back.
-    func permuteMatrix(
-        rows: Int, columns: Int, x: any DeviceBuffer, rowIndices: any DeviceBuffer, columnIndices: any DeviceBuffer,
-        mask: (any DeviceBuffer)?, y: any DeviceBuffer) throws
 
     // MARK: Training and sampling
 

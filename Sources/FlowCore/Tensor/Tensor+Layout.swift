@@ -97,6 +97,13 @@ extension Tensor {
     /// into `y`, so they may be uninitialised. Reorders a matrix into another unit order (MADE's
     /// weights into degree order, their gradients back).
     public func permutedMatrix(rows: IndexTensor, columns: IndexTensor, mask: Tensor? = nil) throws -> Tensor {
+        try permutedMatrix(rows: rows, columns: columns, mask: mask, usingCapability: true)
+    }
+
+    /// `permutedMatrix` through the device's `PermuteMatrixCapable` when it has one and
+    /// `usingCapability` is true, else through the fallback that defines the op (the tests run
+    /// both on every device).
+    package func permutedMatrix(rows: IndexTensor, columns: IndexTensor, mask: Tensor?, usingCapability: Bool) throws -> Tensor {
         let op = "permutedMatrix"
         try Validate.rank(op, "input", self, 2...2)
         try Validate.sameDevice(op, self, mask)
@@ -113,9 +120,23 @@ extension Tensor {
         }
         if let mask { try Validate.shape(op, "mask", mask, shape) }
         let result = try Tensor.empty(shape, on: device)
-        try device.permuteMatrix(
-            rows: shape[0], columns: shape[1], x: buffer, rowIndices: rows.buffer, columnIndices: columns.buffer,
-            mask: mask?.buffer, y: result.buffer)
+        if usingCapability, let device = device as? any PermuteMatrixCapable {
+            try device.permuteMatrix(
+                rows: shape[0], columns: shape[1], x: buffer, rowIndices: rows.buffer, columnIndices: columns.buffer,
+                mask: mask?.buffer, y: result.buffer)
+            return result
+        }
+        // What the op means: gather the rows, then the columns, then keep an entry where the mask
+        // is nonzero (|mask| > 0 as ReLU's backward gate, a select, so a dropped NaN stays out).
+        let byRows = try Tensor.empty(shape, on: device)
+        try device.gather(AxisView(outer: 1, mid: shape[0], inner: shape[1]), x: buffer, indices: rows.buffer, y: byRows.buffer)
+        let permuted = mask == nil ? result : try Tensor.empty(shape, on: device)
+        try device.gather(AxisView(outer: shape[0], mid: shape[1], inner: 1), x: byRows.buffer, indices: columns.buffer, y: permuted.buffer)
+        if let mask {
+            let magnitude = try Tensor.empty(shape, on: device)
+            try device.unary(.leakyRelu(slope: -1), count: count, x: mask.buffer, y: magnitude.buffer)
+            try device.unaryBackward(.relu, count: count, x: magnitude.buffer, y: magnitude.buffer, gradY: permuted.buffer, gradX: result.buffer)
+        }
         return result
     }
 }

@@ -43,13 +43,19 @@ extension Tensor {
     /// tiles of a block-triangular product. Their blocks of `c` must not overlap (checked; the
     /// products must be unbatched and share `ldc`).
     public static func gemmGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor? = nil) throws {
+        try gemmGroup(specs, a, b, into: c, bias: bias, usingCapability: true)
+    }
+
+    /// `gemmGroup` through the device's `GemmGroupCapable` when it has one and `usingCapability`
+    /// is true, else through the fallback that defines the op (the tests run both on every device).
+    package static func gemmGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, into c: Tensor, bias: Tensor?, usingCapability: Bool) throws {
         try checkGroup("gemmGroup", specs, a, b, c, bias)
-        try runGroup(specs, a, b, c, bias)
+        try runGroup(specs, a, b, c, bias, usingCapability: usingCapability)
     }
 
     /// A checked group on the device's own scheduler when it has one, else product by product.
-    private static func runGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?) throws {
-        if let device = a.device as? any GemmGroupCapable {
+    private static func runGroup(_ specs: [GemmSpec], _ a: Tensor, _ b: Tensor, _ c: Tensor, _ bias: Tensor?, usingCapability: Bool) throws {
+        if usingCapability, let device = a.device as? any GemmGroupCapable {
             return try device.gemmGroup(specs, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer)
         }
         for spec in specs { try a.device.gemm(spec, a: a.buffer, b: b.buffer, c: c.buffer, bias: bias?.buffer) }
@@ -93,6 +99,13 @@ extension Tensor {
     /// disjoint blocks of its C, and no stage reads any stage's C as B, bias or gate. A gated
     /// stage has no bias or activation, and its products write all of C.
     public static func gemmRowChain(_ stages: [ChainStage]) throws {
+        try gemmRowChain(stages, usingCapability: true)
+    }
+
+    /// `gemmRowChain` through the device's `GemmRowChainCapable` when it has one and
+    /// `usingCapability` is true, else through the fallback that defines the op (the tests run
+    /// both on every device).
+    package static func gemmRowChain(_ stages: [ChainStage], usingCapability: Bool) throws {
         let op = "gemmRowChain"
         guard let rows = stages.first?.specs.first?.m else { return }
         let written = stages.map { ObjectIdentifier($0.c.buffer as AnyObject) }
@@ -114,10 +127,10 @@ extension Tensor {
             }
         }
         let device = stages[0].a.device
-        if let device = device as? any GemmRowChainCapable { return try device.gemmRowChain(rows: rows, stages: stages) }
+        if usingCapability, let device = device as? any GemmRowChainCapable { return try device.gemmRowChain(rows: rows, stages: stages) }
         // What the op means: stage after stage, each a group, then the gate as ReLU's backward in place.
         for stage in stages {
-            try runGroup(stage.specs, stage.a, stage.b, stage.c, stage.bias)
+            try runGroup(stage.specs, stage.a, stage.b, stage.c, stage.bias, usingCapability: usingCapability)
             if let gate = stage.gate {
                 try device.unaryBackward(.relu, count: stage.c.count, x: gate.buffer, y: gate.buffer, gradY: stage.c.buffer, gradX: stage.c.buffer)
             }
