@@ -70,11 +70,7 @@ import Testing
         let trainer = try Trainer(config: config, run: run, device: DeviceRegistry.device(named: "cpu"), options: TrainerTests.quiet)
         #expect(trainer.flow.chain.transforms.first is VariationalDequantization)
         let summary = try trainer.train()
-        let first = try #require(run.readMetrics().first { $0["event"] == .string("train") && $0["step"] == .number(1) }?["loss"])
-        guard case let .number(initial) = first else {
-            Issue.record("step 1 has no numeric loss: \(first)")
-            return
-        }
+        let initial = try run.firstTrainingLoss()
         let test = try #require(summary.test)
         #expect(test.nonFinite == 0)
         #expect(test.nll < initial - 20, "test NLL \(test.nll) nats after 150 steps, first training loss \(initial)")

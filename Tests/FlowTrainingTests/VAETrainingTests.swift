@@ -49,11 +49,7 @@ import Testing
                 .replacingOccurrences(of: "\"evalEvery\": 30", with: "\"evalEvery\": 150"))
         let trainer = try Trainer(config: config, run: run, device: DeviceRegistry.device(named: "cpu"), options: TrainerTests.quiet)
         let summary = try trainer.train()
-        let first = try #require(run.readMetrics().first { $0["event"] == .string("train") && $0["step"] == .number(1) }?["loss"])
-        guard case let .number(initial) = first else {
-            Issue.record("step 1 has no numeric loss: \(first)")
-            return
-        }
+        let initial = try run.firstTrainingLoss()
         let test = try #require(summary.test)
         let elbo = try #require(test.negativeELBO)
         #expect(test.nonFinite == 0 && test.count == 297 && test.importanceSamples == 8)
