@@ -42,16 +42,7 @@ public final class MLP: Conditioner {
         guard x.rank == 2, x.shape[1] == layers[0].inputs else {
             throw FlowError.shapeMismatch(op: "MLP.forward", detail: "input \(x.shape), expected [B, \(layers[0].inputs)] (features and context)")
         }
-        // One chain separable by rows (`Tensor.gemmRowChain`): each thread takes its rows of the
-        // batch through every layer, with the ReLUs fused into the products.
-        let outputs = try layers.map { try Tensor.empty([x.shape[0], $0.outputs], on: x.device) }
-        let stages = try layers.indices.map { index in
-            let layer = layers[index]
-            let spec = GemmSpec(
-                m: x.shape[0], n: layer.outputs, k: layer.inputs, transposeB: true, activation: index == layers.count - 1 ? .none : .relu)
-            return Tensor.ChainStage(specs: [spec], a: index == 0 ? x : outputs[index - 1], b: try layer.effectiveWeight, c: outputs[index], bias: layer.bias.value)
-        }
-        try Tensor.gemmRowChain(stages)
+        let outputs = try Tensor.mlp(x, layers: layers.map { Tensor.DenseLayer(weight: try $0.effectiveWeight, bias: $0.bias.value) })
         return (outputs[outputs.count - 1], Tape(inputs: [x] + outputs.dropLast(), featureCount: input.shape[1]))
     }
 
@@ -59,22 +50,7 @@ public final class MLP: Conditioner {
         guard let tape = tape as? Tape else {
             throw FlowError.invalidArgument(op: "MLP.backward", detail: "tape is not from an MLP")
         }
-        // Every layer's ∂x as one chain separable by rows, each hidden ReLU's backward fused as a
-        // gate (its output, positive exactly where its input is); then the parameter gradients.
-        let batch = gradOutput.shape[0]
-        var gradOutputs = [Tensor](repeating: gradOutput, count: layers.count)
-        var stages: [Tensor.ChainStage] = []
-        var grad = gradOutput
-        for index in layers.indices.reversed() {
-            let layer = layers[index]
-            let flowing = try Tensor.empty([batch, layer.inputs], on: gradOutput.device)
-            stages.append(
-                Tensor.ChainStage(
-                    specs: [GemmSpec(m: batch, n: layer.inputs, k: layer.outputs)], a: gradOutputs[index], b: try layer.effectiveWeight,
-                    c: flowing, gate: index > 0 ? tape.inputs[index] : nil))
-            if index > 0 { gradOutputs[index - 1] = flowing } else { grad = flowing }
-        }
-        try Tensor.gemmRowChain(stages)
+        let (grad, gradOutputs) = try Tensor.mlpBackward(gradOutput, weights: layers.map { try $0.effectiveWeight }, inputs: tape.inputs)
         for (index, layer) in layers.enumerated() {
             try layer.accumulateParameterGradients(input: tape.inputs[index], gradOutput: gradOutputs[index])
         }
