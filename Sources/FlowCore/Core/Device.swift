@@ -1,4 +1,6 @@
-/// The whole backend contract: memory, and the fixed set of ops flows are made of.
+/// The contract every backend meets: memory, and the generic ops flows are made of. Ops a backend
+/// may schedule its own way are optional capabilities beside it (`GemmGroupCapable`,
+/// `GemmRowChainCapable`, `PermuteMatrixCapable`), each with a fallback in the Tensor layer.
 ///
 /// Ops take raw buffers and sizes and assume their arguments were validated: callers use the
 /// `Tensor` API, which checks shapes and devices and throws errors that name the op. Every output
