@@ -74,6 +74,11 @@ import Testing
         let middle = seqs[seqs.count / 2]
         let after = try client.get("/v1/jobs/\(id)/events?after=\(middle)").json["events"] as? [[String: Any]] ?? []
         #expect(after.compactMap { $0["seq"] as? Int } == seqs.filter { $0 > middle })
+        // The largest seq JSON carries exactly comes back as that integer; one more is refused.
+        let last = try client.get("/v1/jobs/\(id)/events?after=9007199254740991")
+        #expect(last.status == 200 && last.text.contains("\"next\":9007199254740991"), "\(last.text.prefix(200))")
+        let beyond = try client.get("/v1/jobs/\(id)/events?after=9007199254740992")
+        #expect(beyond.status == 400 && beyond.error?.message.contains("'after'") == true)
 
         // The stream of a finished job resumes after Last-Event-ID and ends by itself.
         let stream = try client.request("GET", "/v1/jobs/\(id)/events", headers: ["Accept": "text/event-stream", "Last-Event-ID": "\(middle)"], timeout: 20)

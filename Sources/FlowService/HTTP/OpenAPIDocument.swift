@@ -1008,7 +1008,8 @@ enum OpenAPIDocument {
             "in": "query",
             "schema": {
               "type": "integer",
-              "minimum": 0
+              "minimum": 0,
+              "maximum": 9007199254740991
             }
           },
           {

@@ -9,6 +9,10 @@ import Hummingbird
 /// which ends once the job has succeeded, failed or been cancelled and everything was sent.
 enum EventRoutes {
     static let lastEventID = HTTPField.Name("Last-Event-ID")
+    /// The largest seq a client may name: 2⁵³ − 1, the largest integer a JSON number carries
+    /// exactly. The page's `next` echoes `after` when there is nothing newer, and a larger value
+    /// would come back rounded, in exponent form, not as the integer the schema promises.
+    static let largestSeq: Int64 = 9_007_199_254_740_991
 
     static func register(_ routes: RouteRegistrar, core: ServiceCore) {
         routes.on(.get, "/v1/jobs/{id}/events") { request, context in
@@ -17,7 +21,9 @@ enum EventRoutes {
             let query = request.uri.queryParameters
             var after: Int64 = 0
             if let text = query["after"] {
-                guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("'after' must be an event seq (an integer ≥ 0)") }
+                guard let value = Int64(text), (0...largestSeq).contains(value) else {
+                    throw APIError.badRequest("'after' must be an event seq (an integer from 0 to \(largestSeq))")
+                }
                 after = value
             }
             var limit = 500
@@ -28,8 +34,8 @@ enum EventRoutes {
             // A reconnecting EventSource sends the last id it saw; anything else there is a client bug.
             var lastSeen: Int64?
             if let name = lastEventID, let last = request.headers[name] {
-                guard let value = Int64(last.trimmingCharacters(in: .whitespaces)), value >= 0 else {
-                    throw APIError.badRequest("'Last-Event-ID' must be the id of an event (an integer ≥ 0)")
+                guard let value = Int64(last.trimmingCharacters(in: .whitespaces)), (0...largestSeq).contains(value) else {
+                    throw APIError.badRequest("'Last-Event-ID' must be the id of an event (an integer from 0 to \(largestSeq))")
                 }
                 lastSeen = value
             }
