@@ -31,17 +31,22 @@ struct ConfigTests {
     @Test func splineDefaultsAreFilledIn() throws {
         let config = try Self.parse(#"{"data": {"kind": "toy", "name": "checkerboard"}, "model": {"kind": "nsf"}}"#)
         #expect(config.model.kind == .nsf && config.model.layers == 4 && config.model.hidden == 128 && config.model.hiddenLayers == 2)
-        #expect(config.model.bins == 8 && config.model.tailBound == 5)
+        #expect(config.model.bins == 8 && config.model.tailBound == 5 && config.model.affine == false)
         #expect(try TrainingConfig.parse(config.encoded()) == config)
+        let withAffine = try Self.parse(#"{"data": {"kind": "toy", "name": "banana"}, "model": {"kind": "nsf", "affine": true}}"#)
+        #expect(withAffine.model.affine == true)
+        #expect(try TrainingConfig.parse(withAffine.encoded()) == withAffine)
         let set = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "nsf", "bins": 64, "tailBound": 10000}}"#)
         #expect(set.model.bins == 64 && set.model.tailBound == 10_000)
         let affine = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "realnvp", "bins": null}}"#)
-        #expect(affine.model.bins == nil && affine.model.tailBound == nil)
+        #expect(affine.model.bins == nil && affine.model.tailBound == nil && affine.model.affine == nil)
         #expect(try !String(decoding: affine.encoded(), as: UTF8.self).contains("bins"))
+        #expect(try !String(decoding: affine.encoded(), as: UTF8.self).contains("affine"))
         // The autoregressive spline flow: the same spline keys, MAF's width, its own raw value.
         let ar = try Self.parse(#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "nsf-ar", "bins": 5}}"#)
         #expect(ar.model.kind == .nsfAR && ar.model.layers == 4 && ar.model.hidden == 256 && ar.model.bins == 5 && ar.model.tailBound == 5)
         #expect(String(decoding: try ar.encoded(), as: UTF8.self).contains(#""nsf-ar""#))
+        #expect(ar.model.affine == nil)
         #expect(try TrainingConfig.parse(ar.encoded()) == ar)
     }
 
@@ -62,6 +67,9 @@ struct ConfigTests {
         (#""kind": "realnvp", "bins": 8"#, "config key 'model.bins': applies only to model.kind nsf or nsf-ar, not realnvp"),
         (#""bins": 8"#, "config key 'model.bins': applies only to model.kind nsf or nsf-ar, not realnvp"),
         (#""kind": "maf", "tailBound": 3"#, "config key 'model.tailBound': applies only to model.kind nsf or nsf-ar, not maf"),
+        (#""kind": "nsf", "affine": 1"#, "config key 'model.affine': expected true or false"),
+        (#""kind": "nsf-ar", "affine": true"#, "config key 'model.affine': applies only to model.kind nsf, not nsf-ar"),
+        (#""kind": "realnvp", "affine": false"#, "config key 'model.affine': applies only to model.kind nsf, not realnvp"),
     ])
     func splineKeysAreChecked(model: String, message: String) {
         let text = #"{"data": {"kind": "toy", "name": "moons"}, "model": {"# + model + "}}"

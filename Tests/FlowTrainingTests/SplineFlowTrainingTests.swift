@@ -55,4 +55,20 @@ import Testing
         let lastWeight = kind == "nsf" ? "nsf.coupling3.net.layer2.weight" : "nsfar.block3.made.layer2.weight"
         #expect(resumed.flow.parameters.contains { $0.name == lastWeight })
     }
+
+    /// `"affine": true` puts an affine coupling before each spline coupling: its parameters are
+    /// saved and restored with the rest, so a stopped run resumes bit for bit on every device.
+    @Test(arguments: ["cpu", "opencl"])
+    func affineSplineStopAndResumeIsBitIdentical(_ deviceName: String) throws {
+        guard deviceName == "cpu" || DeviceRegistry.hasOpenCL else { return }
+        let device = try DeviceRegistry.device(named: deviceName)
+        let config = Self.smallConfig("nsf").replacingOccurrences(of: #""tailBound": 4"#, with: #""tailBound": 4, "affine": true"#)
+        let runs = try StopAndResume(config, device: device, stopAt: 35, steps: 60)
+        #expect(runs.resumedFrom == 35)
+        #expect(runs.resumed.config.model.affine == true)
+        #expect(try runs.parametersAreIdentical())
+        let names = Set(runs.resumed.flow.parameters.map(\.name))
+        #expect(names.contains("nsf.coupling3.affine.net.layer2.weight") && names.contains("nsf.coupling3.net.layer2.weight"))
+        #expect(runs.resumed.flow.chain.transforms.count == 8)
+    }
 }

@@ -8,6 +8,13 @@ import FlowRuntime
 /// `kept → hidden → … → transformed·(3·bins − 1)` (ReLU, last layer zero-initialised, so every
 /// coupling starts near the identity); outside `[−tailBound, tailBound]` each spline is the
 /// identity. The base is `N(0, I_D)`.
+///
+/// With `affine`, each spline coupling is preceded (data → noise) by a RealNVP affine coupling on
+/// the same split, with its own MLP: `y_b = RQS(b ⊙ exp(tanh h_s) + h_t)`. The spline is the
+/// identity outside `[−B, B]`, so it cannot move a point the data put there; the affine coupling
+/// can, shifting and scaling each transformed feature given the kept ones before the spline shapes
+/// it. That is what heavy conditional tails need (banana's `x₁ | x₂ ~ N(x₂²/4, 1)`: its tail
+/// beyond any fixed B is a shift away from the bulk).
 public struct NeuralSplineFlow: Sendable, Equatable {
     public var features: Int
     public var layers: Int
@@ -16,10 +23,12 @@ public struct NeuralSplineFlow: Sendable, Equatable {
     public var bins: Int
     public var tailBound: Float
     public var contextFeatures: Int
+    /// An affine coupling before every spline coupling (see above).
+    public var affine: Bool
 
     public init(
         features: Int, layers: Int, hidden: Int, hiddenLayers: Int = 2, bins: Int = 8, tailBound: Float = 5,
-        contextFeatures: Int = 0
+        contextFeatures: Int = 0, affine: Bool = false
     ) {
         self.features = features
         self.layers = layers
@@ -28,6 +37,7 @@ public struct NeuralSplineFlow: Sendable, Equatable {
         self.bins = bins
         self.tailBound = tailBound
         self.contextFeatures = contextFeatures
+        self.affine = affine
     }
 
     /// The benchmark contract's W5 `nsf-d16`: `model.kind: "nsf"`'s defaults (4 couplings, MLP
@@ -37,7 +47,8 @@ public struct NeuralSplineFlow: Sendable, Equatable {
     /// The spline shape of every coupling (the op's default minimum bin sizes and slope).
     public var splineOptions: SplineOptions { SplineOptions(bins: bins, bound: tailBound) }
 
-    /// Parameter names: `nsf.coupling3.net.layer1.weight`.
+    /// Parameter names: `nsf.coupling3.net.layer1.weight`, and with `affine` also
+    /// `nsf.coupling3.affine.net.layer1.weight`.
     public func makeFlow(name: String = "nsf", random: inout RandomStream, on device: any Device) throws -> Flow {
         guard layers >= 1, hidden >= 1, hiddenLayers >= 0, bins >= 1, tailBound.isFinite, tailBound > 0 else {
             throw FlowError.invalidArgument(
@@ -46,16 +57,28 @@ public struct NeuralSplineFlow: Sendable, Equatable {
                     + "need positive sizes and a finite positive bound")
         }
         let options = splineOptions
-        let couplings = try (0..<layers).map { k -> any Bijector in
+        let couplings = try (0..<layers).flatMap { k -> [any Bijector] in
             let mask = try VectorMask(features: features, pattern: .half(conditionOnFirst: k % 2 == 0), on: device)
-            let sizes =
-                [mask.kept.count] + Array(repeating: hidden, count: hiddenLayers)
-                + [mask.transformed.count * options.parametersPerElement]
-            return try SplineCoupling(
-                name: "\(name).coupling\(k)", mask: mask,
-                conditioner: MLP(
-                    name: "\(name).coupling\(k).net", sizes: sizes, contextFeatures: contextFeatures, random: &random, on: device),
-                options: options)
+            let hiddenSizes = Array(repeating: hidden, count: hiddenLayers)
+            var steps: [any Bijector] = []
+            if affine {
+                steps.append(
+                    AffineCoupling(
+                        name: "\(name).coupling\(k).affine", mask: mask,
+                        conditioner: try MLP(
+                            name: "\(name).coupling\(k).affine.net", sizes: [mask.kept.count] + hiddenSizes + [2 * mask.transformed.count],
+                            contextFeatures: contextFeatures, random: &random, on: device),
+                        scale: .expTanh, order: .scaleThenShift, shiftFirst: false))
+            }
+            steps.append(
+                try SplineCoupling(
+                    name: "\(name).coupling\(k)", mask: mask,
+                    conditioner: MLP(
+                        name: "\(name).coupling\(k).net",
+                        sizes: [mask.kept.count] + hiddenSizes + [mask.transformed.count * options.parametersPerElement],
+                        contextFeatures: contextFeatures, random: &random, on: device),
+                    options: options))
+            return steps
         }
         return Flow(transforms: couplings, base: StandardNormal(eventShape: [features]))
     }

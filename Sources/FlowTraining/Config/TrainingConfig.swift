@@ -152,6 +152,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var tailBound: Double?
     /// The spline shape when the config leaves it out (also for a config built in code with nil).
     public static let defaultBins = 8
+    /// nsf only: an affine coupling before each spline coupling (`NeuralSplineFlow.affine`). Nil
+    /// for every other kind; a saved nsf config holds it.
+    public var affine: Bool?
     public static let defaultTailBound = 5.0
     /// Image data: the dequantization (nil means uniform, so older saved configs read back unchanged).
     public var dequantization: Dequantization?
@@ -218,6 +221,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             try reader.onlyFor("tailBound", "applies only to model.kind nsf or nsf-ar, not \(kind.rawValue)")
             bins = nil
             tailBound = nil
+        }
+        if kind == .nsf {
+            affine = try reader.bool("affine", default: false)
+        } else {
+            try reader.onlyFor("affine", "applies only to model.kind nsf, not \(kind.rawValue)")
+            affine = nil
         }
         // Whether the data are images is the data section's business; ModelBuilder refuses a
         // variational dequantizer for vector data.

@@ -75,7 +75,8 @@ public enum ModelBuilder {
             case .nsf:
                 core = try NeuralSplineFlow(
                     features: features, layers: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
-                    bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound)
+                    bins: model.bins ?? ModelConfig.defaultBins, tailBound: Float(model.tailBound ?? ModelConfig.defaultTailBound),
+                    affine: model.affine ?? false
                 ).makeFlow(random: &random, on: device)
             case .nsfAR:
                 core = try AutoregressiveNeuralSplineFlow(

@@ -24,6 +24,12 @@ extension BijectorCases {
                 conditioner: convNet(inputs: 1, outputs: 8, hidden: 5, random: &random, on: device),
                 options: SplineOptions(bins: 3, bound: 1.5), on: device)
         },
+        // nsf with `affine`: each spline coupling behind an affine coupling on the same split (the
+        // preset's whole chain, so the pairing and the parameter wiring are what is checked).
+        BijectorCase(name: "NeuralSplineFlow affine K=3 chain", eventShape: [3]) { device, random in
+            try NeuralSplineFlow(features: 3, layers: 2, hidden: 8, hiddenLayers: 1, bins: 3, tailBound: 1.5, affine: true)
+                .makeFlow(random: &random, on: device).chain
+        },
         // MADE-driven splines (nsf-ar's blocks), smooth activations as for MAF (`smoothAR`).
         BijectorCase(name: "AutoregressiveSpline K=4", eventShape: [5]) { device, random in
             try AutoregressiveSpline(
