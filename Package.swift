@@ -66,10 +66,12 @@ let package = Package(
         // a change to the contract must rebuild every module compiled against it.
         .target(name: "FlowCore"),
         .target(name: "FlowCPU", dependencies: ["FlowCore", "CBLAS"]),
-        // What the kernel backends (OpenCL, CUDA) share over the same kernel sources: the
-        // per-device tuning values passed to the kernel compiler, and vendor libraries opened at
-        // run time (NVRTC, CLBlast, the CUDA driver) so that none is a link-time dependency.
-        .target(name: "FlowKernelDevice"),
+        // What the kernel backends (OpenCL, CUDA) share over the same kernel sources: the op →
+        // kernel mapping written once (`KernelDevice`, generic over a small `KernelRuntime` each
+        // backend implements), the per-device tuning values passed to the kernel compiler, the
+        // on-disk program binary cache, and vendor libraries opened at run time (NVRTC, CLBlast,
+        // the CUDA driver) so that none is a link-time dependency.
+        .target(name: "FlowKernelDevice", dependencies: ["FlowCore", "FlowKernels"]),
         .target(name: "FlowOpenCL", dependencies: ["FlowCore", "FlowKernelDevice", "COpenCL", "FlowKernels"]),
         .target(name: "FlowCUDA", dependencies: ["FlowCore", "FlowKernelDevice", "FlowKernels"]),
         .target(

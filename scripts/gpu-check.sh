@@ -6,7 +6,8 @@
 #
 # BINARY defaults to .build/release/flowkit (or ./flowkit next to this script in a bundle).
 # Everything is written to $OUT (default ./gpu-check-out): the host's driver libraries and ICD
-# files, `flowkit devices --json`, and per GPU device `flowkit check --json`, `flowkit bench`
+# files, `flowkit devices --json`, and per GPU device (CUDA devices and GPU OpenCL devices alike:
+# an NVIDIA GPU is checked through both backends) `flowkit check --json`, `flowkit bench`
 # (kernels, JSON lines) and the workloads W1–W4; then, when PyTorch with CUDA is importable,
 # bench/peers.py's W1–W4 with PyTorch on CUDA for the side-by-side ratio. summary.txt says
 # what passed. Exit status: 0 when every check passed, or when there is no GPU device at all
@@ -146,9 +147,19 @@ section "OpenCL / CUDA / NVRTC libraries"
 if [[ -z "${FLOWKIT_NVRTC_DIR:-}" && -e "$(dirname "$binary")/nvrtc/libnvrtc.so.12" ]]; then
     export FLOWKIT_NVRTC_DIR="$(dirname "$binary")/nvrtc"
 fi
+# The CUDA backend compiles its kernels with NVRTC at run time, so a cuda:N device opens only
+# where NVRTC is found. Without a carried copy or a CUDA toolkit, PyTorch's pip install brings
+# one (the nvidia-cuda-nvrtc-cu12 wheel): use it when importable.
+if [[ -z "${FLOWKIT_NVRTC_DIR:-}" ]] && command -v python3 > /dev/null; then
+    wheel_nvrtc="$(python3 -c 'import os, nvidia.cuda_nvrtc as n; print(os.path.join(list(n.__path__)[0], "lib"))' 2>/dev/null || true)"
+    if [[ -n "$wheel_nvrtc" && -e "$wheel_nvrtc/libnvrtc.so.12" ]]; then export FLOWKIT_NVRTC_DIR="$wheel_nvrtc"; fi
+fi
+echo "FLOWKIT_NVRTC_DIR=${FLOWKIT_NVRTC_DIR:-(unset: the dynamic linker search path, then /usr/local/cuda)}" | tee -a "$out/libraries.txt"
 
 section "flowkit devices"
-"$binary" devices | tee "$out/devices.txt" || true
+# stderr too: the notes on why there is no OpenCL or no CUDA device (driver library not found,
+# cuInit failed) belong in the record.
+"$binary" devices 2>&1 | tee "$out/devices.txt" || true
 if ! "$binary" devices --json > "$out/devices.json" 2> "$out/devices.stderr"; then
     say "FAIL  flowkit devices --json (see $out/devices.stderr)"
     exit 1

@@ -17,7 +17,12 @@ public enum CUDAKernelSource {
     /// (in OpenCL only random.cl and spline.cl ask for it); the language standard is pinned so a
     /// newer NVRTC's default cannot change what the source means.
     static func options(architecture: String, tuning: Tuning = Tuning()) -> [String] {
-        ["--gpu-architecture=\(architecture)", "--std=c++17", "--fmad=false"] + tuning.defines
+        options(architecture: architecture, defines: tuning.defines)
+    }
+
+    /// The same, from the tuning values' `-D` definitions (as `KernelRuntime.buildOptions` gets them).
+    static func options(architecture: String, defines: [String]) -> [String] {
+        ["--gpu-architecture=\(architecture)", "--std=c++17", "--fmad=false"] + defines
     }
 
     /// Compiles kernel file `<name>.cl` to PTX for `architecture` (e.g. `compute_90`); the

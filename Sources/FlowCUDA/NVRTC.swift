@@ -42,6 +42,16 @@ public final class NVRTC: @unchecked Sendable {
         return try NVRTC(try DynamicLibrary.open("NVRTC (\(libraryName))", candidates: candidates))
     }
 
+    /// Where NVRTC is looked for after `$FLOWKIT_NVRTC_DIR` and the linker's path: next to the
+    /// binary (a carried bundle, also in `nvrtc/`) and the usual CUDA toolkit folders.
+    public static var standardFallbackDirectories: [String] {
+        var directories: [String] = []
+        if let executable = Bundle.main.executableURL?.deletingLastPathComponent() {
+            directories += [executable.path, executable.appendingPathComponent("nvrtc").path]
+        }
+        return directories + ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"]
+    }
+
     private init(_ library: DynamicLibrary) throws {
         let api = try NVRTCFunctions(library)
         var major: Int32 = 0
@@ -64,6 +74,33 @@ public final class NVRTC: @unchecked Sendable {
 
     /// `compileToPTX`, also returning the compile log (warnings and remarks of a successful build).
     public func compile(source: String, name: String, options: [String]) throws -> (ptx: String, log: String) {
+        try build(source: source, name: name, options: options) { program in
+            try text(program, size: api.getPTXSize, read: api.getPTX, "nvrtcGetPTX")
+        }
+    }
+
+    /// Compiles CUDA C++ `source` to a CUBIN, the machine code of the real architecture `options`
+    /// name (`--gpu-architecture=sm_90`), which the driver loads without compiling anything; also
+    /// returns the compile log. Throws `NVRTCError.invalidArgument` when the options name a
+    /// virtual architecture (`compute_90`), for which NVRTC makes PTX only.
+    public func compileToCUBIN(source: String, name: String, options: [String]) throws -> (cubin: [UInt8], log: String) {
+        try build(source: source, name: name, options: options) { program in
+            var count = 0
+            try check(api.getCUBINSize(program, &count), "nvrtcGetCUBINSize")
+            guard count > 0 else {
+                throw NVRTCError.invalidArgument(detail: "no CUBIN for \(name): compile for a real architecture (sm_XY), not a virtual one")
+            }
+            var bytes = [CChar](repeating: 0, count: count)
+            try check(api.getCUBIN(program, &bytes), "nvrtcGetCUBIN")
+            return bytes.map { UInt8(bitPattern: $0) }
+        }
+    }
+
+    /// Compiles `source` and reads `output` from the compiled program; also returns the log.
+    /// Throws `NVRTCError.compilation` with the log when the source does not compile.
+    private func build<Output>(
+        source: String, name: String, options: [String], output: (OpaquePointer?) throws -> Output
+    ) throws -> (Output, String) {
         lock.lock()
         defer { lock.unlock() }
         var program: OpaquePointer?
@@ -75,8 +112,7 @@ public final class NVRTC: @unchecked Sendable {
         guard status == 0 else {
             throw NVRTCError.compilation(program: name, message: Self.message(api, status), log: log)
         }
-        let ptx = try text(program, size: api.getPTXSize, read: api.getPTX, "nvrtcGetPTX")
-        return (ptx, log)
+        return (try output(program), log)
     }
 
     /// A NUL-terminated text of the program (log or PTX), read by its size and read calls.

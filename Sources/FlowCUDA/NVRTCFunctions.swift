@@ -23,6 +23,8 @@ struct NVRTCFunctions {
     let getProgramLog: GetText
     let getPTXSize: GetSize
     let getPTX: GetText
+    let getCUBINSize: GetSize
+    let getCUBIN: GetText
     let destroyProgram: DestroyProgram
     let getErrorString: GetErrorString
     let version: Version
@@ -38,6 +40,8 @@ struct NVRTCFunctions {
         getProgramLog = try resolve("nvrtcGetProgramLog", as: GetText.self)
         getPTXSize = try resolve("nvrtcGetPTXSize", as: GetSize.self)
         getPTX = try resolve("nvrtcGetPTX", as: GetText.self)
+        getCUBINSize = try resolve("nvrtcGetCUBINSize", as: GetSize.self)
+        getCUBIN = try resolve("nvrtcGetCUBIN", as: GetText.self)
         destroyProgram = try resolve("nvrtcDestroyProgram", as: DestroyProgram.self)
         getErrorString = try resolve("nvrtcGetErrorString", as: GetErrorString.self)
         version = try resolve("nvrtcVersion", as: Version.self)

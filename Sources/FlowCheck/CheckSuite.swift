@@ -1,10 +1,10 @@
 import FlowRuntime
 import Foundation
 
-/// The conformance suite `flowkit check` runs on a device: every kernel file builds (OpenCL, and
-/// CUDA via NVRTC when available), every op of the `Device` protocol on awkward shapes against
-/// the Double references with the tests' tolerances, the RNG streams, determinism, and a short
-/// training run of each preset family.
+/// The conformance suite `flowkit check` runs on a device: every kernel file builds (on OpenCL and
+/// CUDA devices, and as CUDA C++ via NVRTC when available), every op of the `Device` protocol on
+/// awkward shapes against the Double references with the tests' tolerances, the RNG streams,
+/// determinism, and a short training run of each preset family.
 ///
 /// Each device is compared with the exact (Double) reference rather than with the CPU device's
 /// float results: the tests' tolerances bound the distance to the exact value, so that is the
@@ -35,7 +35,7 @@ public struct CheckSuite: Sendable {
         let cpu = try DeviceRegistry.device(named: "cpu")
         let sections: [(String, (CheckRecorder) -> Void)] = [
             ("kernels", { r in
-                KernelBuildChecks.runOpenCL(r)
+                KernelBuildChecks.runOnDevice(r)
                 if includeNVRTC && r.device.info.kind != .cpu { KernelBuildChecks.runNVRTC(r) }
             }),
             ("ops", { r in

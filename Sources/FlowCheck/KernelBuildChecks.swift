@@ -2,41 +2,50 @@ import FlowKernels
 import FlowRuntime
 import Foundation
 
-/// Every kernel file builds: on an OpenCL device through its driver (a failure carries the build
-/// log), and as CUDA C++ to PTX through NVRTC when NVRTC can be opened (a skipped row, never a
-/// failure, when it cannot: NVRTC is optional and needs no GPU).
+/// Every kernel file builds: on an OpenCL or CUDA device through its compiler (a failure carries
+/// the build log), and as CUDA C++ to PTX through NVRTC when NVRTC can be opened (a skipped row,
+/// never a failure, when it cannot: NVRTC is optional and needs no GPU).
 enum KernelBuildChecks {
     /// The tests' target (Hopper); NVRTC also assembles the PTX for a real architecture, so code a
     /// GPU could not load fails here too.
     static let architecture = "sm_90"
 
-    static func runOpenCL(_ r: CheckRecorder) {
-        guard let device = r.device as? OpenCLDevice else { return }
+    /// Each kernel file built on the device itself, with the kernels its compiler found.
+    static func runOnDevice(_ r: CheckRecorder) {
+        let backend: String
+        let kernelNames: (String) throws -> [String]
+        if let device = r.device as? OpenCLDevice {
+            (backend, kernelNames) = ("OpenCL", device.kernelNames(inProgram:))
+        } else if let device = r.device as? CUDADevice {
+            (backend, kernelNames) = ("CUDA", device.kernelNames(inProgram:))
+        } else {
+            return
+        }
         for name in KernelSources.programNames {
-            r.run("build \(name).cl", "OpenCL") {
-                let kernels = try device.kernelNames(inProgram: name)
+            r.run("build \(name).cl", backend) {
+                let kernels: [String]
+                do {
+                    kernels = try kernelNames(name)
+                } catch let FlowError.cuda(call, _, _, message) where call == "cuModuleEnumerateFunctions" {
+                    // Built and loaded (listing comes after both); only a CUDA 12.4+ driver can list.
+                    r.record(
+                        CheckRow(
+                            section: r.section, op: "build \(name).cl", shapes: backend, tolerance: "builds, has kernels",
+                            status: .pass, detail: "built; kernels not listed: \(message)"))
+                    return
+                }
                 r.record(
                     CheckRow(
-                        section: r.section, op: "build \(name).cl", shapes: "OpenCL", tolerance: "builds, has kernels",
+                        section: r.section, op: "build \(name).cl", shapes: backend, tolerance: "builds, has kernels",
                         status: kernels.isEmpty ? .fail : .pass, detail: "\(kernels.count) kernels"))
             }
         }
     }
 
-    /// Where NVRTC is looked for after `$FLOWKIT_NVRTC_DIR` and the linker's path: next to the
-    /// binary (a carried bundle) and the usual CUDA toolkit folders.
-    static var fallbackDirectories: [String] {
-        var directories: [String] = []
-        if let executable = Bundle.main.executableURL?.deletingLastPathComponent() {
-            directories += [executable.path, executable.appendingPathComponent("nvrtc").path]
-        }
-        return directories + ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"]
-    }
-
     static func runNVRTC(_ r: CheckRecorder) {
         let nvrtc: NVRTC
         do {
-            nvrtc = try NVRTC.load(fallbackDirectories: fallbackDirectories)
+            nvrtc = try NVRTC.load(fallbackDirectories: NVRTC.standardFallbackDirectories)
         } catch {
             r.record(
                 CheckRow(

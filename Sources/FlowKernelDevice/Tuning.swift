@@ -22,9 +22,6 @@ package struct Tuning: Equatable, Sendable {
          "-DGEMM_TSK=\(gemmTileK)", "-DGEMM_WPTM=\(gemmWorkPerThreadM)", "-DGEMM_WPTN=\(gemmWorkPerThreadN)"]
     }
 
-    /// The same definitions as one OpenCL build-options string.
-    package var buildOptions: String { defines.joined(separator: " ") }
-
     /// Per-device overrides: (name substring, adjustment). First match wins.
     private static let overrides: [(String, @Sendable (inout Tuning) -> Void)] = [
         ("pthread", poclOnCPU),

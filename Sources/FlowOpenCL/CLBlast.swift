@@ -46,17 +46,20 @@ package final class CLBlast: @unchecked Sendable {
             throw CLBlastError.unsupported(detail: "only single products without activation (batch \(spec.batch))")
         }
         let (a, b, c) = (
-            try a.downcast(CLBuffer.self, op: "CLBlastSgemm"), try b.downcast(CLBuffer.self, op: "CLBlastSgemm"),
-            try c.downcast(CLBuffer.self, op: "CLBlastSgemm")
+            try a.downcast(KernelBuffer<OpenCLRuntime>.self, op: "CLBlastSgemm"),
+            try b.downcast(KernelBuffer<OpenCLRuntime>.self, op: "CLBlastSgemm"),
+            try c.downcast(KernelBuffer<OpenCLRuntime>.self, op: "CLBlastSgemm")
         )
         let status = device.withLock {
-            var queue: cl_command_queue? = device.queue
+            var queue: cl_command_queue? = device.runtime.queue
             return api.sgemm(
                 CLBlastFunctions.rowMajor,
                 spec.transposeA ? CLBlastFunctions.transposeYes : CLBlastFunctions.transposeNo,
                 spec.transposeB ? CLBlastFunctions.transposeYes : CLBlastFunctions.transposeNo,
                 spec.m, spec.n, spec.k, spec.alpha,
-                a.mem, spec.offsetA, spec.lda, b.mem, spec.offsetB, spec.ldb, spec.beta, c.mem, spec.offsetC, spec.ldc,
+                // A buffer's address holds its cl_mem handle's bits.
+                OpaquePointer(bitPattern: a.address), spec.offsetA, spec.lda, OpaquePointer(bitPattern: b.address), spec.offsetB, spec.ldb,
+                spec.beta, OpaquePointer(bitPattern: c.address), spec.offsetC, spec.ldc,
                 &queue, nil)
         }
         guard status == 0 else { throw CLBlastError.call(function: "CLBlastSgemm", status: status) }

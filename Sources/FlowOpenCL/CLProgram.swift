@@ -2,7 +2,8 @@ import COpenCL
 import FlowCore
 
 /// A built program and its kernels, created lazily by name and kept for the device's lifetime.
-final class CLProgram {
+/// Public only as `OpenCLRuntime`'s program type; its members are the runtime's.
+public final class CLProgram {
     let program: cl_program
     private var kernels: [String: cl_kernel] = [:]
 

@@ -1,4 +1,5 @@
 import FlowCore
+import FlowKernelDevice
 import Foundation
 
 /// PoCL (the CPU OpenCL driver) lists no device at all when it cannot create its kernel cache

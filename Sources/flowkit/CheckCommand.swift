@@ -18,7 +18,7 @@ struct CheckCommand: ParsableCommand {
             non-zero when any row fails.
             """)
 
-    @Option(name: .long, help: "Device: cpu, opencl, opencl:N, or all (the default: every listed device).")
+    @Option(name: .long, help: "Device: cpu, opencl, opencl:N, cuda, cuda:N, or all (the default: every listed device).")
     var device: String?
 
     @Flag(name: .long, help: "Print one JSON document (devices, rows, summaries) instead of the table.")

@@ -3,7 +3,7 @@ import FlowRuntime
 
 /// `--device`, shared by every command that computes.
 struct DeviceOption: ParsableArguments {
-    @Option(name: .long, help: "Device: cpu, opencl (the first OpenCL device) or opencl:N (see `flowkit devices`). Default: $FLOWKIT_DEVICE, else cpu.")
+    @Option(name: .long, help: "Device: cpu, opencl (the first OpenCL device), opencl:N, cuda (the first CUDA device) or cuda:N (see `flowkit devices`). Default: $FLOWKIT_DEVICE, else cpu.")
     var device: String?
 
     func resolve() throws -> any Device {

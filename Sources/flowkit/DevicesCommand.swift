@@ -5,7 +5,7 @@ import Foundation
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List the devices flowkit can run on (the CPU and every OpenCL device).",
+        abstract: "List the devices flowkit can run on (the CPU, every OpenCL device and every CUDA device).",
         discussion: "Select one with --device NAME or the FLOWKIT_DEVICE environment variable, NAME being the first column.")
 
     @Flag(name: .long, help: "Print one JSON array instead of a table.")
@@ -28,6 +28,9 @@ struct DevicesCommand: ParsableCommand {
         }
         if !DeviceRegistry.hasOpenCL {
             FileHandle.standardError.write(Data("note: no OpenCL device: \(DeviceRegistry.openCLMissingHint)\n".utf8))
+        }
+        if DeviceRegistry.catalog.devices(of: .cuda).isEmpty {
+            FileHandle.standardError.write(Data("note: \(DeviceRegistry.cudaMissingHint)\n".utf8))
         }
     }
 }

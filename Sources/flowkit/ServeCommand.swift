@@ -27,7 +27,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "State directory (store, data sets, jobs). Default: $FLOWKIT_STATE_DIR, else ./flowkit-state.")
     var stateDir: String?
 
-    @Option(name: .long, help: "Comma-separated devices jobs may run on (cpu, opencl, opencl:N); the first is the default.")
+    @Option(name: .long, help: "Comma-separated devices jobs may run on (cpu, opencl, opencl:N, cuda, cuda:N); the first is the default.")
     var devices = "cpu"
 
     @Option(name: .long, parsing: .unconditional, help: "Jobs running at once on each device.")

@@ -65,6 +65,22 @@ struct CLITests {
         }
     }
 
+    /// Without a CUDA driver (here, CI) `flowkit devices` still works and says why there is no CUDA
+    /// device, and asking for one fails with that reason instead of a crash.
+    @Test func cudaSelectorsFailClearlyWithoutACUDADevice() throws {
+        let listing = try Self.run(["devices", "--json"])
+        #expect(listing.status == 0, "stderr: \(listing.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]] ?? []
+        guard !entries.contains(where: { $0["kind"] as? String == "cuda" }) else { return }
+        let table = try Self.run(["devices"])
+        #expect(table.status == 0 && table.stderr.contains("no CUDA device"), "stderr: \(table.stderr)")
+        for arguments in [["check", "--device", "cuda"], ["bench", "--device", "cuda:1", "--repeats", "1"]] {
+            let outcome = try Self.run(arguments)
+            #expect(outcome.status != 0, "\(arguments)")
+            #expect(outcome.stderr.contains("no CUDA device") && outcome.stderr.contains("libcuda.so.1"), "\(arguments): \(outcome.stderr)")
+        }
+    }
+
     @Test(arguments: [
         (["bench", "--device", "gpu"], "unknown device 'gpu'"),
         (["bench", "--device", "opencl:99"], "unknown device 'opencl:99'"),

@@ -82,8 +82,8 @@ private final class FakeProvider: DeviceProvider {
         #expect(catalog.devices(of: DeviceKind(rawValue: "other")).count == 3, "the first provider of a kind stays")
     }
 
-    @Test func theRegistryListsTheCPUThenOpenCLAndAcceptsCPUZero() throws {
-        #expect(DeviceRegistry.catalog.kinds == [.cpu, .opencl])
+    @Test func theRegistryListsTheCPUThenOpenCLThenCUDAAndAcceptsCPUZero() throws {
+        #expect(DeviceRegistry.catalog.kinds == [.cpu, .opencl, .cuda])
         #expect(try DeviceRegistry.device(named: "cpu:0").info.selector == "cpu")
         #expect(message { _ = try DeviceRegistry.device(named: "cpu:1") }.contains("there are 1 cpu device(s)"))
     }

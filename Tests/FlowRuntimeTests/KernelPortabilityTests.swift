@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FlowCUDA
+import FlowKernelDevice
 import FlowKernels
 import FlowRuntime
 import FlowTestSupport
@@ -10,7 +11,7 @@ import FlowTestSupport
 /// is built on every OpenCL device by `OpenCLKernelBuildTests`; this suite compiles every kernel
 /// file as CUDA C++ through NVRTC to PTX for sm_90 (Hopper), which needs NVRTC but no GPU. For a
 /// real architecture NVRTC also assembles the PTX (ptxas), so code the GPU could not load fails
-/// too. No kernel runs on a GPU here: there is no CUDA backend yet.
+/// too, and to the CUBIN the CUDA backend (`CUDARuntime`) loads. No kernel runs on a GPU here.
 ///
 /// Without NVRTC the compile tests are skipped, unless `FLOWKIT_REQUIRE_NVRTC=1` (set by `.ci/run`),
 /// which makes a missing NVRTC a failure, so CI cannot pass without having compiled anything.
@@ -73,6 +74,48 @@ import FlowTestSupport
             let openCL = Set(try device.kernelNames(inProgram: name))
             #expect(entries == openCL, "\(name).cl: OpenCL kernels \(openCL.sorted()), PTX entries \(entries.sorted())")
         }
+    }
+
+    /// Each file compiles to a CUBIN for sm_90, as `CUDARuntime` compiles it for an H100 (the same
+    /// options: the default tuning, `--fmad=false`): an ELF image for the CUDA machine that holds
+    /// every kernel declared in the file by name, which `cuModuleLoadData` would load as it is.
+    @Test(.enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"),
+          arguments: KernelSources.programNames)
+    func kernelFileCompilesToCUBIN(_ name: String) throws {
+        let nvrtc = try nvrtc()
+        let output: (cubin: [UInt8], log: String)
+        do {
+            output = try nvrtc.compileToCUBIN(
+                source: CUDAKernelSource.source(named: name), name: "\(name).cl",
+                options: CUDAKernelSource.options(architecture: Self.architecture, defines: Tuning().defines))
+        } catch {
+            Issue.record("\(name).cl does not compile to a CUBIN: \(error)")
+            return
+        }
+        let log = output.log.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(log.isEmpty, "\(name).cl: NVRTC reported:\n\(log)")
+        let cubin = output.cubin
+        // ELF magic, 64-bit, and e_machine (bytes 18-19, little-endian) EM_CUDA = 190.
+        let isCUDAELF = cubin.count > 64 && Array(cubin.prefix(4)) == [0x7F, 0x45, 0x4C, 0x46] && cubin[4] == 2
+            && Int(cubin[18]) | Int(cubin[19]) << 8 == 190
+        #expect(isCUDAELF, "\(name).cl: not a 64-bit CUDA ELF image (\(cubin.count) bytes)")
+        let declared = try Self.matches(of: #"KERNEL\s+void\s+([a-z_][a-z0-9_]*)\s*\("#, in: try KernelSources.source(named: name))
+        let image = Data(cubin)
+        let missing = declared.filter { image.range(of: Data($0.utf8) + [0]) == nil }
+        #expect(missing.isEmpty, "\(name).cl: kernels missing from the CUBIN: \(missing)")
+    }
+
+    /// A virtual architecture gives PTX only: asking it for a CUBIN is an error that says so,
+    /// not an empty image handed to the driver.
+    @Test(.enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"))
+    func aVirtualArchitectureHasNoCUBIN() throws {
+        let nvrtc = try nvrtc()
+        let error = #expect(throws: NVRTCError.self) {
+            _ = try nvrtc.compileToCUBIN(
+                source: CUDAKernelSource.source(named: "adam"), name: "adam.cl",
+                options: CUDAKernelSource.options(architecture: "compute_90", defines: Tuning().defines))
+        }
+        #expect(error?.description.contains("real architecture") == true, "\(String(describing: error))")
     }
 
     /// A vector literal, valid OpenCL C but not C++, fails with NVRTC's log naming the file, so

@@ -11,7 +11,11 @@ public enum FlowError: Error, CustomStringConvertible, Equatable {
     case unknownDevice(name: String, detail: String)
     /// An OpenCL API call that returned an error code.
     case openCL(call: String, code: Int32, name: String)
-    /// An OpenCL program that failed to build; `log` is the driver's full build log.
+    /// A CUDA driver API call that returned an error code: its `CUDA_ERROR_…` name and the
+    /// driver's description of it.
+    case cuda(call: String, code: Int32, name: String, message: String)
+    /// A kernel program (OpenCL, or CUDA through NVRTC) that failed to build; `log` is the
+    /// compiler's full build log.
     case kernelBuild(program: String, device: String, log: String)
     /// A kernel source that could not be found or read.
     case kernelSource(detail: String)
@@ -30,8 +34,10 @@ public enum FlowError: Error, CustomStringConvertible, Equatable {
             return "unknown device '\(name)': \(detail)"
         case let .openCL(call, code, name):
             return "OpenCL call \(call) failed with \(name) (\(code))"
+        case let .cuda(call, code, name, message):
+            return "CUDA call \(call) failed with \(name) (\(code))" + (message.isEmpty ? "" : ": \(message)")
         case let .kernelBuild(program, device, log):
-            return "OpenCL program '\(program)' failed to build on \(device). Build log:\n\(log)"
+            return "kernel program '\(program)' failed to build on \(device). Build log:\n\(log)"
         case let .kernelSource(detail):
             return "kernel source: \(detail)"
         case let .allocation(device, bytes):

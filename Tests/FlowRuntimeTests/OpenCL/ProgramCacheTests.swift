@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import FlowKernelDevice
 import FlowKernels
 @testable import FlowOpenCL
 import FlowRuntime
@@ -16,20 +17,23 @@ struct ProgramCacheTests {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = ProgramBinaryCache(directory: directory)
-        let key = ProgramBinaryCache.key(device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void k() {}")
+        let key = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void k() {}")
         cache.store(program: "gemm", key: key, binary: [1, 2, 3, 4])
         #expect(cache.load(program: "gemm", key: key) == [1, 2, 3, 4])
-        let otherDriver = ProgramBinaryCache.key(device: "dev", driver: "1.1", options: "-DWGS=64", source: "kernel void k() {}")
+        let otherDriver = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.1", options: "-DWGS=64", source: "kernel void k() {}")
         #expect(cache.load(program: "gemm", key: otherDriver) == nil)
-        let otherSource = ProgramBinaryCache.key(device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void j() {}")
+        let otherSource = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void j() {}")
         #expect(cache.load(program: "gemm", key: otherSource) == nil)
+        // Another runtime's binary (a CUBIN) for the same device name and source is never an OpenCL binary.
+        let otherFormat = ProgramBinaryCache.key(format: "flowkit-cuda-1", device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void k() {}")
+        #expect(cache.load(program: "gemm", key: otherFormat) == nil)
     }
 
     @Test func truncatedEntryIsIgnored() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = ProgramBinaryCache(directory: directory)
-        let key = ProgramBinaryCache.key(device: "dev", driver: "1.0", options: "", source: "x")
+        let key = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "", source: "x")
         cache.store(program: "reduce", key: key, binary: [9, 9])
         let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
         #expect(files.count == 1)

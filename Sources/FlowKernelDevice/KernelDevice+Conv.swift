@@ -2,7 +2,7 @@ import FlowCore
 
 /// Convolution as im2col + one batched-as-wide gemm (`conv.cl`, `gemm.cl`), mirroring the CPU
 /// backend's algorithm: the patch matrix is `[C·kh·kw, B·H·W]` and products are channel-major.
-extension OpenCLDevice {
+extension KernelDevice {
     private func geometryArguments(_ g: ConvGeometry) -> [KernelArgument] {
         [
             .int(g.batch), .int(g.inChannels), .int(g.height), .int(g.width), .int(g.kernelH), .int(g.kernelW),

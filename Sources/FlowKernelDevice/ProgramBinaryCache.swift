@@ -1,16 +1,19 @@
 import FlowCore
 import Foundation
 
-/// Compiled OpenCL program binaries on disk, so a second start does not recompile. The key covers
-/// everything that changes the binary: device name, driver version, build options and the source.
-/// The full key is stored inside the file and compared on load, so a hash collision or a
-/// truncated file only costs a rebuild, never a wrong kernel.
-struct ProgramBinaryCache: Sendable {
-    let directory: URL?
+/// Compiled program binaries on disk (OpenCL program binaries, CUDA CUBINs), so a second start
+/// does not recompile. The key covers everything that changes the binary: the runtime's binary
+/// format, device name, driver (and compiler) version, build options and the source. The full key
+/// is stored inside the file and compared on load, so a hash collision or a truncated file only
+/// costs a rebuild, never a wrong kernel.
+package struct ProgramBinaryCache: Sendable {
+    package let directory: URL?
+
+    package init(directory: URL?) { self.directory = directory }
 
     /// `$FLOWKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/flowkit/kernels`, else `~/.cache/flowkit/kernels`;
     /// `FLOWKIT_CACHE_DIR=off` disables the cache.
-    static func standard() -> ProgramBinaryCache {
+    package static func standard() -> ProgramBinaryCache {
         let environment = ProcessInfo.processInfo.environment
         if let custom = environment["FLOWKIT_CACHE_DIR"], !custom.isEmpty {
             return ProgramBinaryCache(directory: custom == "off" ? nil : URL(fileURLWithPath: custom))
@@ -20,11 +23,13 @@ struct ProgramBinaryCache: Sendable {
         return ProgramBinaryCache(directory: base.appendingPathComponent("flowkit/kernels"))
     }
 
-    static func key(device: String, driver: String, options: String, source: String) -> String {
-        "flowkit-cl-1|\(device)|\(driver)|\(options)|\(fnv1a(source))|\(source.utf8.count)"
+    /// `format` is the runtime's `binaryFormat` (`flowkit-cl-1` for OpenCL, the prefix of every key
+    /// since the cache existed, so OpenCL entries written before the CUDA backend stay valid).
+    package static func key(format: String, device: String, driver: String, options: String, source: String) -> String {
+        "\(format)|\(device)|\(driver)|\(options)|\(fnv1a(source))|\(source.utf8.count)"
     }
 
-    func load(program: String, key: String) -> [UInt8]? {
+    package func load(program: String, key: String) -> [UInt8]? {
         guard let url = fileURL(program: program, key: key), let data = try? Data(contentsOf: url) else { return nil }
         let header = Array(key.utf8) + [0]
         guard data.count > header.count, Array(data.prefix(header.count)) == header else { return nil }
@@ -32,7 +37,7 @@ struct ProgramBinaryCache: Sendable {
     }
 
     /// Best effort: a read-only or full disk just means the next start compiles again.
-    func store(program: String, key: String, binary: [UInt8]) {
+    package func store(program: String, key: String, binary: [UInt8]) {
         guard let directory, let url = fileURL(program: program, key: key) else { return }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,7 +1,7 @@
 import FlowCore
 
 /// The Flow++ logistic-mixture transformer (`mixture.cl`).
-extension OpenCLDevice {
+extension KernelDevice {
     public func logisticMixture(
         _ spec: LogisticMixtureSpec, inverse: Bool, x: any DeviceBuffer, parameters: any DeviceBuffer,
         y: any DeviceBuffer, logDet: any DeviceBuffer

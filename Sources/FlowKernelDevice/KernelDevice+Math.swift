@@ -2,7 +2,7 @@ import FlowCore
 
 /// Dense algebra, reductions and elementwise ops: one kernel launch each
 /// (`gemm.cl`, `reduce.cl`, `elementwise.cl`).
-extension OpenCLDevice {
+extension KernelDevice {
     public func fill(_ buffer: any DeviceBuffer, count: Int, value: Float) throws {
         try launchElementwise("elementwise", "fill", count: count, [.int(count), .float(value), .buffer(buffer)])
     }
@@ -26,7 +26,6 @@ extension OpenCLDevice {
             ])
     }
 
-    /// One launch per product, in order on the queue (a GPU fills itself with each tile's groups).
     public func reduceSum(_ view: AxisView, squared: Bool, x: any DeviceBuffer, out: any DeviceBuffer) throws {
         try launchReduction(
             "reduce", "reduce_sum", groups: view.mid, workPerGroup: view.outer * view.inner,

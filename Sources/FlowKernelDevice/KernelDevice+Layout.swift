@@ -1,8 +1,8 @@
 import FlowCore
 
-/// Data movement along axis 1 (`layout.cl`).
-// The layout ops, and `PermuteMatrixCapable` (one kernel instead of two gathers and a select).
-extension OpenCLDevice: PermuteMatrixCapable {
+/// Data movement along axis 1 (`layout.cl`), and `PermuteMatrixCapable` (one kernel instead of
+/// two gathers and a select).
+extension KernelDevice: PermuteMatrixCapable {
     public func copySlab(
         outer: Int, inner: Int, length: Int,
         source: any DeviceBuffer, sourceMid: Int, sourceStart: Int,

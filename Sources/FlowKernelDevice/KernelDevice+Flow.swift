@@ -1,7 +1,7 @@
 import FlowCore
 
 /// Coupling, ActNorm and PReLU (`coupling.cl`, `channel.cl`).
-extension OpenCLDevice {
+extension KernelDevice {
     public func coupling(
         _ spec: CouplingSpec, inverse: Bool, x: any DeviceBuffer, shift: any DeviceBuffer, rawScale: any DeviceBuffer,
         y: any DeviceBuffer, logDet: any DeviceBuffer

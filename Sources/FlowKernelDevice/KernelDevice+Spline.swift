@@ -1,7 +1,7 @@
 import FlowCore
 
 /// The rational-quadratic spline (`spline.cl`).
-extension OpenCLDevice {
+extension KernelDevice {
     public func spline(
         _ spec: SplineSpec, inverse: Bool, x: any DeviceBuffer, parameters: any DeviceBuffer, y: any DeviceBuffer,
         logDet: any DeviceBuffer

@@ -1,7 +1,7 @@
 import FlowCore
 
 /// Adam and random numbers (`adam.cl`, `random.cl`).
-extension OpenCLDevice {
+extension KernelDevice {
     public func adamStep(
         _ hyper: AdamHyper, count: Int, param: any DeviceBuffer, grad: any DeviceBuffer, m: any DeviceBuffer,
         v: any DeviceBuffer
