@@ -70,6 +70,32 @@ struct PresetCase: CustomStringConvertible, Sendable {
         #expect(transforms.contains { $0.name == "glow.level1.step2.actnorm" })
     }
 
+    /// With `affine`, each spline coupling starts as the exact identity (unit slopes at every
+    /// knot), so the untrained flow is its affine couplings alone; without it the interior slopes
+    /// start near 0.69 and the splines bend the data from the first step.
+    @Test func affineSplineFlowStartsWithIdentitySplines() throws {
+        for affine in [true, false] {
+            var random = RandomStream(seed: 3)
+            let flow = try NeuralSplineFlow(features: 4, layers: 2, hidden: 8, bins: 5, tailBound: 3, affine: affine)
+                .makeFlow(random: &random, on: Self.cpu)
+            let splines = flow.chain.transforms.compactMap { $0 as? SplineCoupling }
+            #expect(splines.count == 2)
+            #expect(flow.chain.transforms.count == (affine ? 4 : 2))
+            let x = try random.next([64, 4], .normal, on: Self.cpu)
+            let input = try x.toArray()
+            for spline in splines {
+                let result = try spline.transform(x)
+                let largestMove = zip(try result.output.toArray(), input).map { abs($0 - $1) }.max() ?? 0
+                let largestLogDet = try result.logDet.toArray().map(abs).max() ?? 0
+                if affine {
+                    #expect(largestMove < 1e-5 && largestLogDet < 1e-5, "\(spline.name): moved \(largestMove), log-det \(largestLogDet)")
+                } else {
+                    #expect(largestMove > 1e-2, "\(spline.name): the default start should not be the identity")
+                }
+            }
+        }
+    }
+
     @Test func realNVPW1HasTheContractsParameterCount() throws {
         var random = RandomStream(seed: 1)
         let flow = try RealNVP.w1.makeFlow(random: &random, on: Self.cpu)

@@ -1,4 +1,5 @@
 import FlowRuntime
+import Foundation
 
 /// Neural spline flow for vectors (Durkan et al. 2019, arXiv:1906.04032, §3.1 coupling form):
 /// `layers` rational-quadratic spline couplings laid out exactly like `RealNVP` — layer `k`
@@ -70,16 +71,29 @@ public struct NeuralSplineFlow: Sendable, Equatable {
                             contextFeatures: contextFeatures, random: &random, on: device),
                         scale: .expTanh, order: .scaleThenShift, shiftFirst: false))
             }
-            steps.append(
-                try SplineCoupling(
-                    name: "\(name).coupling\(k)", mask: mask,
-                    conditioner: MLP(
-                        name: "\(name).coupling\(k).net",
-                        sizes: [mask.kept.count] + hiddenSizes + [mask.transformed.count * options.parametersPerElement],
-                        contextFeatures: contextFeatures, random: &random, on: device),
-                    options: options))
+            let net = try MLP(
+                name: "\(name).coupling\(k).net",
+                sizes: [mask.kept.count] + hiddenSizes + [mask.transformed.count * options.parametersPerElement],
+                contextFeatures: contextFeatures, random: &random, on: device)
+            if affine { try Self.startAtIdentity(net, options: options) }
+            steps.append(SplineCoupling(name: "\(name).coupling\(k)", mask: mask, conditioner: net, options: options))
             return steps
         }
         return Flow(transforms: couplings, base: StandardNormal(eventShape: [features]))
+    }
+
+    /// Sets the output bias of a spline coupling's conditioner (whose last weights start at zero)
+    /// so that every interior knot's slope is exactly 1: with equal bins and unit slopes the
+    /// rational-quadratic spline is the identity. Used with `affine`, so that the flow starts as
+    /// its affine couplings alone (a RealNVP) and the splines only learn what those leave; with
+    /// the default zero bias the interior slopes start at `minDerivative + log 2` ≈ 0.69 instead.
+    /// Measured on banana (README): KL 0.00036 nats with this start against 0.00042 without,
+    /// mean of five seeds.
+    static func startAtIdentity(_ net: MLP, options: SplineOptions) throws {
+        guard let bias = net.parameters.last else { return }
+        let per = options.parametersPerElement
+        let unitSlope = Float(log(expm1(Double(1 - options.minDerivative))))
+        let values = (0..<bias.value.count).map { i in i % per >= 2 * options.bins ? unitSlope : 0 }
+        bias.value = try Tensor(values, shape: bias.shape, on: bias.device)
     }
 }
