@@ -20,7 +20,9 @@ private struct PrefixLayer {
 
     /// Entry `(row, column)` of the kind's result as a plain sum, its terms' magnitude and whether
     /// the kind defines it (the weight gradient only inside the prefixes).
-    func reference(_ kind: PrefixProduct.Kind, a: [Double], b: [Double], batch: Int) -> (value: [Double], magnitude: [Double], defined: [Bool]) {
+    func reference(
+        _ kind: PrefixProduct.Kind, a: [Double], b: [Double], batch: Int
+    ) -> (value: [Double], magnitude: [Double], defined: [Bool]) {
         let (outputs, inputs) = (product.outputs, product.inputs)
         var (value, magnitude, defined) = ([Double](), [Double](), [Bool]())
         func add(_ terms: [Double], _ isDefined: Bool = true, relu: Bool = false) {
@@ -84,7 +86,8 @@ private func expectMatches(
             ]
             for (kind, a, aShape, b, bShape, cShape, terms) in operands {
                 let reference = layer.reference(kind, a: a, b: b, batch: batch)
-                let bias = kind == .forward(.relu) || kind == .forward(.none) ? try d.tensor(layer.bias, [outputs]) : nil
+                var bias: Tensor?
+                if case .forward = kind { bias = try d.tensor(layer.bias, [outputs]) }
                 for usingCapability in [true, false] {
                     let c = try Tensor.full(cShape, value: .nan, on: d.device)
                     try Tensor.prefixProduct(

@@ -43,11 +43,17 @@ extension Tensor {
             try Validate.shape(op, "weight", b, [outputs, inputs])
             try Validate.shape(op, "y", c, [batch, outputs])
             if let bias { try Validate.shape(op, "bias", bias, [outputs]) }
-        case .weightGradient, .inputGradient:
+        case .weightGradient:
             try Validate.shape(op, "gradOutput", a, [batch, outputs])
-            try Validate.shape(op, kind == .weightGradient ? "x" : "weight", b, kind == .weightGradient ? [batch, inputs] : [outputs, inputs])
-            try Validate.shape(op, kind == .weightGradient ? "gradWeight" : "gradInput", c, kind == .weightGradient ? [outputs, inputs] : [batch, inputs])
-            guard bias == nil else { throw FlowError.invalidArgument(op: op, detail: "only the forward takes a bias") }
+            try Validate.shape(op, "x", b, [batch, inputs])
+            try Validate.shape(op, "gradWeight", c, [outputs, inputs])
+        case .inputGradient:
+            try Validate.shape(op, "gradOutput", a, [batch, outputs])
+            try Validate.shape(op, "weight", b, [outputs, inputs])
+            try Validate.shape(op, "gradInput", c, [batch, inputs])
+        }
+        if case .forward = kind {} else if bias != nil {
+            throw FlowError.invalidArgument(op: op, detail: "only the forward takes a bias")
         }
         return batch
     }

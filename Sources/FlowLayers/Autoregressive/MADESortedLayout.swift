@@ -2,7 +2,8 @@ import FlowRuntime
 
 /// The device side of MADE's degree order: index tensors that move weights, activations and
 /// gradients between the original unit order (the parameters' layout, which checkpoints and other
-/// tools see) and the degree order the products run in, the masks in degree order, and the prefix each row reads.
+/// tools see) and the degree order the products run in, the masks in degree order, and the
+/// prefix each row reads.
 struct MADESortedLayout {
     let blocks: MADEDegreeBlocks
     let plan: MADEProductPlan
