@@ -2,7 +2,7 @@ import FlowRuntime
 
 /// MADE's units sorted by degree, so that the units of one degree form a contiguous block and the
 /// units of degree ≤ k a prefix (MADE's masks are block-triangular in this order). The order of
-/// MADE's blocked products (`MADEProductPlan`) and of the incremental inverse, which computes one
+/// MADE's prefix products (`MADEProductPlan`) and of the incremental inverse, which computes one
 /// degree block per pass.
 ///
 /// Layer `-1` is the joined input in the order the incremental inverse stores it: the context

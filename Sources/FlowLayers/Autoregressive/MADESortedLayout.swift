@@ -2,7 +2,8 @@ import FlowRuntime
 
 /// The device side of MADE's degree order: index tensors that move weights, activations and
 /// gradients between the original unit order (the parameters' layout, which checkpoints and other
-/// tools see) and the degree order the products run in, the masks in degree order, and the tiles.
+/// tools see) and the degree order the products run in, the masks in degree order, and the
+/// prefix each row reads.
 struct MADESortedLayout {
     let blocks: MADEDegreeBlocks
     let plan: MADEProductPlan
@@ -20,7 +21,7 @@ struct MADESortedLayout {
 
     init(degrees: MADEDegrees, contextFeatures: Int, masks: [[Float]], on device: any Device) throws {
         blocks = MADEDegreeBlocks(degrees: degrees, contextFeatures: contextFeatures)
-        plan = MADEProductPlan(blocks: blocks, masks: masks)
+        plan = try MADEProductPlan(blocks: blocks, masks: masks)
         rowOrder = try blocks.rowOrder.map { try IndexTensor($0, on: device) }
         rowInverse = try blocks.rowOrder.map { try IndexTensor(Self.inverse($0), on: device) }
         columnOrder = try blocks.columnOrder.map { try IndexTensor($0, on: device) }
