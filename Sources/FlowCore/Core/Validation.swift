@@ -1,6 +1,10 @@
 /// Argument checks shared by the Tensor ops; each throws an error naming the op and the shapes.
 enum Validate {
     static func sameDevice(_ op: String, _ tensors: Tensor?...) throws {
+        try sameDevice(op, all: tensors)
+    }
+
+    static func sameDevice(_ op: String, all tensors: [Tensor?]) throws {
         let present = tensors.compactMap { $0 }
         guard let first = present.first else { return }
         for tensor in present.dropFirst() where tensor.device !== first.device {

@@ -35,6 +35,12 @@ public final class Linear: ParameterOwner {
         try bias.accumulate(taking: gradOutput.featureSum())
     }
 
+    /// Accumulates gradients computed elsewhere (a fused coupling's backward): `∂W ⊙ M` and `∂b`.
+    public func accumulateParameterGradients(gradWeight: Tensor, gradBias: Tensor) throws {
+        try weight.accumulate(taking: try mask.map { try gradWeight.applying(.multiply, $0) } ?? gradWeight)
+        try bias.accumulate(taking: gradBias)
+    }
+
     /// The weight the products use: `W ⊙ M`, or `W` without a mask.
     public var effectiveWeight: Tensor {
         get throws { try mask.map { try weight.value.applying(.multiply, $0) } ?? weight.value }

@@ -48,6 +48,7 @@ public final class AffineCoupling: Bijector {
     }
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
+        if let fused = fusedParts { return try fusedForward(x, context: context, fused) }
         let (kept, transformed) = try mask.split(x)
         let (shift, rawScale, conditionerTape) = try parameters(kept, context: context)
         let (output, logDet) = try transformed.affineCoupling(shift: shift, rawScale: rawScale, scale: scale, order: order)
@@ -56,6 +57,7 @@ public final class AffineCoupling: Bijector {
     }
 
     public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult {
+        if let fused = fusedParts { return try fusedInverse(z, context: context, fused) }
         let (kept, transformed) = try mask.split(z)
         let (shift, rawScale, _) = try parameters(kept, context: context)
         let (output, logDet) = try transformed.affineCoupling(shift: shift, rawScale: rawScale, scale: scale, order: order, inverse: true)
@@ -63,6 +65,7 @@ public final class AffineCoupling: Bijector {
     }
 
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
+        if let fused = tape as? FusedTape { return try fusedBackward(fused, gradOutput: gradOutput, gradLogDet: gradLogDet) }
         let tape = try self.tape(tape, as: Tape.self)
         let (gradKept, gradTransformedOutput) = try mask.split(gradOutput)
         let coupling = try Tensor.affineCouplingBackward(

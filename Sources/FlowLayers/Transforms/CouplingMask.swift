@@ -30,8 +30,8 @@ public struct VectorMask: CouplingMask {
     public let features: Int
     public let kept: [Int]
     public let transformed: [Int]
-    private let order: IndexTensor
-    private let inverseOrder: IndexTensor
+    /// The kept and transformed columns as index tensors, uploaded once.
+    public let columns: CouplingColumns
 
     public init(features: Int, pattern: Pattern, on device: any Device) throws {
         guard features >= 2 else {
@@ -48,23 +48,19 @@ public struct VectorMask: CouplingMask {
             (kept, transformed) = even ? (evens, odds) : (odds, evens)
         }
         self.features = features
-        let permutation = kept + transformed
-        var inverse = [Int32](repeating: 0, count: features)
-        for (position, index) in permutation.enumerated() { inverse[index] = Int32(position) }
-        order = try IndexTensor(permutation.map(Int32.init), on: device)
-        inverseOrder = try IndexTensor(inverse, on: device)
+        columns = try CouplingColumns(kept: kept, transformed: transformed, on: device)
     }
 
     public func split(_ x: Tensor) throws -> (kept: Tensor, transformed: Tensor) {
         guard x.rank == 2, x.shape[1] == features else {
             throw FlowError.shapeMismatch(op: "VectorMask.split", detail: "input \(x.shape), expected [B, \(features)]")
         }
-        let parts = try x.gather(order).split([kept.count, transformed.count])
+        let parts = try x.gather(columns.order).split([kept.count, transformed.count])
         return (parts[0], parts[1])
     }
 
     public func merge(kept: Tensor, transformed: Tensor) throws -> Tensor {
-        try Tensor.concat([kept, transformed]).gather(inverseOrder)
+        try Tensor.concat([kept, transformed]).gather(columns.inverseOrder)
     }
 
     public func conditionerInput(_ kept: Tensor) throws -> Tensor { kept }
