@@ -43,6 +43,7 @@ public struct CheckSuite: Sendable {
                 LinearChecks.run(r)
                 ConvChecks.run(r)
                 CouplingChecks.run(r)
+                MLPCouplingChecks.run(r)
                 SplineChecks.run(r)
                 MixtureChecks.run(r)
                 ChannelChecks.run(r)

@@ -8,6 +8,12 @@ public enum OpTolerance {
     /// Matrix products: `gemmAtol` for the accumulation, plus this for the final rounding and the
     /// alpha/beta/bias arithmetic.
     public static let gemmRtol = 1e-6
+    /// The MLP coupling (`Tensor.mlpAffineCoupling`), float32 against double through up to three
+    /// chained layers of ≤ 129 terms and the scale's exp/tanh: 1e-4 relative, and 1e-4 of the
+    /// tensor's largest value absolute, far above the rounding (about 1e-6 of it) and far below
+    /// what a wrong column, row or term gives.
+    public static let mlpCouplingRtol = 1e-4
+    public static func mlpCouplingAtol(_ expected: [Double]) -> Double { 1e-4 * expected.reduce(1.0) { max($0, abs($1)) } }
     public static let convRtol = 1e-6
     public static let convBackwardRtol = 1e-6
     public static let couplingRtol = 1e-5

@@ -39,7 +39,7 @@ import Testing
         let expectedForward = Reference.mlpAffineCoupling(problem, inverse: false)
         let expectedInverse = Reference.mlpAffineCoupling(problem, inverse: true)
         let expectedBackward = Reference.mlpAffineCouplingBackward(problem, gradY: gradY, gradLogDet: gradLogDet)
-        let (x, context, layers, columns) = try Self.tensors(problem, on: d)
+        let (x, context, layers, columns) = try problem.tensors(on: d.device)
         for usingCapability in [true, false] {
             let path = usingCapability ? "capability" : "fallback"
             try d.poisonCache(c.rows * problem.features, c.rows, c.rows * 70)
@@ -79,7 +79,7 @@ import Testing
     func cpuFusedForwardIsBitIdenticalToTheFallback(_ c: Case) throws {
         let d = try #require(TestDevices.cpu)
         var rng = SeededRandom(seed: 98)
-        let (x, context, layers, columns) = try Self.tensors(Self.problem(c, &rng), on: d)
+        let (x, context, layers, columns) = try Self.problem(c, &rng).tensors(on: d.device)
         for inverse in [false, true] {
             let results = try [true, false].map { usingCapability in
                 try Tensor.mlpAffineCoupling(
@@ -125,35 +125,15 @@ import Testing
         }
     }
 
-    /// Float32 against double over at most three chained layers of ≤ 71 terms: an error of
-    /// 1e-4 of the tensor's largest value is far above the rounding and far below any wrong
-    /// column, row or term.
     static func expectNear(_ actual: Tensor, _ expected: [Double], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let scale = expected.reduce(1.0) { max($0, abs($1)) }
-        try expectClose(actual, expected, rtol: 1e-4, atol: 1e-4 * scale, label, sourceLocation: sourceLocation)
+        try expectClose(
+            actual, expected, rtol: OpTolerance.mlpCouplingRtol, atol: OpTolerance.mlpCouplingAtol(expected), label,
+            sourceLocation: sourceLocation)
     }
 
     static func problem(_ c: Case, _ rng: inout SeededRandom) -> Reference.MLPCouplingProblem {
-        let features = c.kept.count + c.transformed.count
-        let widths = c.hidden + [2 * c.transformed.count]
-        let inputs = [c.kept.count + c.contextFeatures] + c.hidden
-        return Reference.MLPCouplingProblem(
-            rows: c.rows, features: features, kept: c.kept, transformed: c.transformed, contextFeatures: c.contextFeatures,
-            x: rng.floats(c.rows * features, in: -2...2), context: rng.floats(c.rows * c.contextFeatures),
-            weights: widths.indices.map { rng.floats(widths[$0] * inputs[$0]) }, biases: widths.map { rng.floats($0) },
-            scale: c.scale, order: c.order, shiftFirst: c.shiftFirst)
-    }
-
-    static func tensors(_ p: Reference.MLPCouplingProblem, on d: TestDevice) throws
-        -> (x: Tensor, context: Tensor?, layers: [Tensor.DenseLayer], columns: CouplingColumns)
-    {
-        let (widths, inputs) = (p.widths, p.layerInputWidths)
-        let layers = try widths.indices.map { index in
-            Tensor.DenseLayer(
-                weight: try d.tensor(p.weights[index], [widths[index], inputs[index]]), bias: try d.tensor(p.biases[index], [widths[index]]))
-        }
-        let context = p.contextFeatures > 0 ? try d.tensor(p.context, [p.rows, p.contextFeatures]) : nil
-        let columns = try CouplingColumns(kept: p.kept, transformed: p.transformed, on: d.device)
-        return (try d.tensor(p.x, [p.rows, p.features]), context, layers, columns)
+        Reference.MLPCouplingProblem.random(
+            rows: c.rows, kept: c.kept, transformed: c.transformed, contextFeatures: c.contextFeatures, hidden: c.hidden,
+            scale: c.scale, order: c.order, shiftFirst: c.shiftFirst, random: &rng)
     }
 }

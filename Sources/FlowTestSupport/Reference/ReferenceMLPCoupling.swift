@@ -27,6 +27,35 @@ extension Reference {
             (self.scale, self.order, self.shiftFirst) = (scale, order, shiftFirst)
         }
 
+        /// Random values for every input: `x` in ±2, the rest in ±1, each exactly a Float.
+        public static func random(
+            rows: Int, kept: [Int], transformed: [Int], contextFeatures: Int, hidden: [Int], scale: CouplingScale,
+            order: CouplingOrder, shiftFirst: Bool, random rng: inout SeededRandom
+        ) -> MLPCouplingProblem {
+            let features = kept.count + transformed.count
+            let widths = hidden + [2 * transformed.count]
+            let inputs = [kept.count + contextFeatures] + hidden
+            return MLPCouplingProblem(
+                rows: rows, features: features, kept: kept, transformed: transformed, contextFeatures: contextFeatures,
+                x: rng.floats(rows * features, in: -2...2), context: rng.floats(rows * contextFeatures),
+                weights: widths.indices.map { rng.floats(widths[$0] * inputs[$0]) }, biases: widths.map { rng.floats($0) },
+                scale: scale, order: order, shiftFirst: shiftFirst)
+        }
+
+        /// The problem uploaded to `device`, as `Tensor.mlpAffineCoupling` takes it.
+        public func tensors(on device: any Device) throws
+            -> (x: Tensor, context: Tensor?, layers: [Tensor.DenseLayer], columns: CouplingColumns)
+        {
+            let upload = { (values: [Double], shape: [Int]) in try Tensor(values.map { Float($0) }, shape: shape, on: device) }
+            let layers = try widths.indices.map { index in
+                Tensor.DenseLayer(
+                    weight: try upload(weights[index], [widths[index], layerInputWidths[index]]), bias: try upload(biases[index], [widths[index]]))
+            }
+            let contextTensor = contextFeatures > 0 ? try upload(context, [rows, contextFeatures]) : nil
+            let columns = try CouplingColumns(kept: kept, transformed: transformed, on: device)
+            return (try upload(x, [rows, features]), contextTensor, layers, columns)
+        }
+
         /// Each layer's output width.
         public var widths: [Int] { biases.map(\.count) }
         /// The input width of each layer.
