@@ -12,6 +12,8 @@ private let gemmRtol = OpTolerance.gemmRtol
 private let gemmShapes: [[Int]] = [
     [1, 1, 1], [1, 7, 3], [3, 1, 17], [7, 17, 33], [17, 33, 7], [33, 65, 31], [64, 63, 65], [257, 3, 17],
     [5, 257, 33], [31, 17, 257], [100, 45, 129], [130, 129, 65],
+    // One dimension of at most 4 and the others long (the thin layers of an MLP from or to a few features).
+    [130, 129, 2], [129, 200, 1], [129, 4, 130], [200, 1, 129], [3, 130, 257], [4, 33, 5],
     // k far longer than m and n: a weight gradient, which the CPU cuts along k.
     [37, 29, 1001],
     // k = 0: an empty sum, so the product is all zeros.
@@ -113,6 +115,10 @@ private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: 
             GemmSpec(m: 1, n: 257, k: 3, alpha: 1, beta: 1, batch: 4, strideA: 0),
             GemmSpec(m: 3, n: 7, k: 65, transposeA: true, transposeB: true, alpha: -1, beta: 0, batch: 2, strideB: 0),
             GemmSpec(m: 5, n: 9, k: 7, alpha: 1.25, beta: 0.5, batch: 3, strideA: 40, strideB: 70, strideC: 50),
+            // Thin ones: n ≤ 4 with A transposed, m ≤ 4, k ≤ 4 with B transposed.
+            GemmSpec(m: 40, n: 3, k: 21, transposeA: true, alpha: 0.75, beta: -0.5, batch: 2),
+            GemmSpec(m: 3, n: 40, k: 21, alpha: -2, beta: 0.5, batch: 2, strideB: 0),
+            GemmSpec(m: 21, n: 40, k: 2, transposeA: true, transposeB: true, alpha: 1.5, beta: 2, batch: 2),
         ]
         for (index, spec) in specs.enumerated() {
             let countA = (spec.batch - 1) * spec.strideA + spec.m * spec.k
@@ -139,8 +145,17 @@ private func expectChainMatchesReference(_ stages: [Tensor.ChainStage], _ what: 
     @Test(arguments: TestDevices.all)
     func gemmBlocksAndReluEpilogue(_ d: TestDevice) throws {
         var rng = SeededRandom(seed: 14)
-        for index in 0..<24 {
-            let (m, n, k) = (rng.int(in: 1...70), rng.int(in: 1...70), index == 5 ? 0 : rng.int(in: 1...70))
+        for index in 0..<36 {
+            var (m, n, k) = (rng.int(in: 1...70), rng.int(in: 1...70), index == 5 ? 0 : rng.int(in: 1...70))
+            // From case 24 on, one dimension of at most 4 in turn (thin layers).
+            if index >= 24 {
+                let thin = rng.int(in: 1...4)
+                switch index % 3 {
+                case 0: k = thin
+                case 1: n = thin
+                default: m = thin
+                }
+            }
             let (transposeA, transposeB) = (index % 2 == 1, (index / 2) % 2 == 1)
             var spec = GemmSpec(
                 m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: index % 3 == 0 ? 1 : 0.75,
