@@ -45,3 +45,88 @@ KERNEL void coupling_bwd(const int rows, const int columns, const int kind, cons
     dt[i] = order == 0 ? g : -g * scale.x;
     dh[i] = (g * u * scale.x + dlogdet[i / columns]) * scale.z;
 }
+
+// The vector coupling with an MLP conditioner as one op (Tensor.mlpAffineCoupling): the MLP's
+// layers are gemm launches, and these three kernels replace the gathers, splits, concatenations
+// and the coupling around them. `order` lists the kept columns of x, then the transformed ones;
+// a conditioner output row holds the transformed columns' shifts, then their raw scales
+// (shift_first), or the raw scales first.
+
+// The MLP's input, [rows, kept + context_features]: the kept columns of x in order, then the context.
+KERNEL void mlp_coupling_gather(const int rows, const int features, const int kept, const int context_features,
+                                GLOBAL const int* order, GLOBAL const float* x, GLOBAL const float* context,
+                                GLOBAL float* input) {
+    const int width = kept + context_features;
+    const int i = GLOBAL_ID(0);
+    if (i >= rows * width) return;
+    const int row = i / width;
+    const int q = i - row * width;
+    input[i] = q < kept ? x[row * features + order[q]] : context[row * context_features + (q - kept)];
+}
+
+// One work-group per row: kept columns copied, transformed ones coupled, log s summed in tree order.
+KERNEL void mlp_coupling_fwd(const int rows, const int features, const int kept, const int kind, const int coupling_order,
+                             const int inverse, const int shift_first, GLOBAL const int* order, GLOBAL const float* x,
+                             GLOBAL const float* params, GLOBAL float* y, GLOBAL float* logdet) {
+    LOCAL_ARRAY float scratch[WGS];
+    const int row = GROUP_ID(0);
+    const int transformed = features - kept;
+    const int base = row * 2 * transformed;
+    float partial = 0.0f;
+    for (int q = LOCAL_ID(0); q < features; q += LOCAL_SIZE(0)) {
+        const int i = row * features + order[q];
+        if (q < kept) {
+            y[i] = x[i];
+            continue;
+        }
+        const int j = q - kept;
+        const float t = params[base + (shift_first ? j : transformed + j)];
+        const float3 scale = coupling_scale(kind, params[base + (shift_first ? transformed + j : j)]);
+        partial += scale.y;
+        if (coupling_order == 0) y[i] = inverse ? (x[i] - t) / scale.x : x[i] * scale.x + t;
+        else                     y[i] = inverse ? x[i] / scale.x + t : (x[i] - t) * scale.x;
+    }
+    const float total = group_sum(scratch, partial);
+    if (LOCAL_ID(0) == 0) logdet[row] = inverse ? -total : total;
+}
+
+// Elementwise over rows × features: dx of the kept columns starts as dy (the MLP's share is added
+// by mlp_coupling_scatter); the transformed columns give dx and the conditioner output's gradient.
+KERNEL void mlp_coupling_bwd(const int rows, const int features, const int kept, const int kind, const int coupling_order,
+                             const int shift_first, GLOBAL const int* order, GLOBAL const float* x,
+                             GLOBAL const float* params, GLOBAL const float* dy, GLOBAL const float* dlogdet,
+                             GLOBAL float* dx, GLOBAL float* dparams) {
+    const int index = GLOBAL_ID(0);
+    if (index >= rows * features) return;
+    const int row = index / features;
+    const int q = index - row * features;
+    const int i = row * features + order[q];
+    if (q < kept) {
+        dx[i] = dy[i];
+        return;
+    }
+    const int transformed = features - kept;
+    const int j = q - kept;
+    const int base = row * 2 * transformed;
+    const int shift_at = base + (shift_first ? j : transformed + j);
+    const int raw_at = base + (shift_first ? transformed + j : j);
+    const float3 scale = coupling_scale(kind, params[raw_at]);
+    const float g = dy[i];
+    const float u = coupling_order == 0 ? x[i] : x[i] - params[shift_at];
+    dx[i] = g * scale.x;
+    dparams[shift_at] = coupling_order == 0 ? g : -g * scale.x;
+    dparams[raw_at] = (g * u * scale.x + dlogdet[row]) * scale.z;
+}
+
+// Elementwise over the MLP input's gradient: added to the kept columns of dx, or the context's.
+KERNEL void mlp_coupling_scatter(const int rows, const int features, const int kept, const int context_features,
+                                 GLOBAL const int* order, GLOBAL const float* dinput, GLOBAL float* dx,
+                                 GLOBAL float* dcontext) {
+    const int width = kept + context_features;
+    const int i = GLOBAL_ID(0);
+    if (i >= rows * width) return;
+    const int row = i / width;
+    const int q = i - row * width;
+    if (q < kept) dx[row * features + order[q]] += dinput[i];
+    else dcontext[row * context_features + (q - kept)] = dinput[i];
+}
