@@ -1,5 +1,9 @@
 import FlowCore
 
+extension KernelDevice: KernelLaunchCounting {
+    public var kernelLaunches: Int { withLock { launchCount } }
+}
+
 extension KernelDevice {
     /// Enqueues `program.kernel` over `global` work-items (rounded up to multiples of `local`;
     /// kernels bounds-check). Returns without waiting.
@@ -17,6 +21,7 @@ extension KernelDevice {
         }
         try withLock {
             try runtime.launch(kernel, in: self.program(program), global: rounded, local: local, arguments: resolved)
+            launchCount += 1
         }
     }
 

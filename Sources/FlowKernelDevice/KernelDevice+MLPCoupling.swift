@@ -1,7 +1,7 @@
 import FlowCore
 
 /// The vector coupling with an MLP conditioner (`MLPCouplingCapable`) on a kernel device: the
-/// layers are `gemm` launches (bias and ReLU fused), and three kernels of `coupling.cl` take the
+/// layers are `gemm` launches (bias and ReLU fused), and four kernels of `coupling.cl` (two each way) take the
 /// place of the fallback's gathers, splits, concatenations and coupling, about half the launches
 /// each way: on a GPU a small flow's step is bound by launches, not arithmetic.
 extension KernelDevice: MLPCouplingCapable {

@@ -41,14 +41,35 @@ struct WorkloadBenchmark {
         let sample = try measure(warmUp: 2, target: 1, range: 5...100) {
             _ = try flow.sample(workload.batchSize, random: &random, on: device).toArray()
         }
+        let launches = try launchesPerCall(flow: flow, adam: adam, batch: pool[0])
         if let export { try exportModel(flow, batch: pool[0], to: export) }
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let free = flow.parameters.reduce(0) { $0 + $1.value.count }
         return String(
-            format: #"{"workload":"%@","name":"%@","device":"%@","batch":%d,"parameters":%d,"trainSamplesPerSecond":%@,"logProbSamplesPerSecond":%@,"sampleSamplesPerSecond":%@,"peakRSSMB":%.1f}"#,
+            format: #"{"workload":"%@","name":"%@","device":"%@","batch":%d,"parameters":%d,"trainSamplesPerSecond":%@,"logProbSamplesPerSecond":%@,"sampleSamplesPerSecond":%@,"peakRSSMB":%.1f%@}"#,
             workload.rawValue, workload.title, device.info.selector, workload.batchSize, free, train.json, logProb.json, sample.json,
-            Double(usage.ru_maxrss) / 1024)
+            Double(usage.ru_maxrss) / 1024, launches.map { #","kernelLaunches":{"train":\#($0.train),"logProb":\#($0.logProb),"sample":\#($0.sample)}"# } ?? "")
+    }
+
+    /// Kernels one training step, one `logProb` and one sampling call enqueue, on a device that
+    /// counts them (nil on the CPU).
+    private func launchesPerCall(flow: Flow, adam: Adam, batch: Tensor) throws -> (train: Int, logProb: Int, sample: Int)? {
+        guard let counting = device as? any KernelLaunchCounting else { return nil }
+        func count(_ body: () throws -> Void) throws -> Int {
+            let before = counting.kernelLaunches
+            try body()
+            return counting.kernelLaunches - before
+        }
+        var random = RandomStream(seed: 6)
+        return (
+            train: try count {
+                flow.zeroGrad()
+                _ = try flow.meanNLLBackward(batch)
+                try adam.update(learningRate: 1e-3)
+            },
+            logProb: try count { _ = try flow.logProb(batch) },
+            sample: try count { _ = try flow.sample(workload.batchSize, random: &random, on: device) })
     }
 
     /// Runs `body` `warmUp` times, then three repeats of N calls; samples/s from each repeat's median.

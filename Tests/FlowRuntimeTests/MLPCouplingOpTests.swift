@@ -137,3 +137,35 @@ import Testing
             scale: c.scale, order: c.order, shiftFirst: c.shiftFirst, random: &rng)
     }
 }
+
+/// On a kernel device the fused op is the MLP's products plus two kernels forward (the gather,
+/// the coupling with its log-det) and, backward, per layer the input-gradient product, the weight
+/// product and the bias sum (and ReLU's backward for hidden layers) between two kernels: fewer
+/// launches than the fallback's op-by-op path, which is what it is for on a GPU.
+@Suite struct MLPCouplingLaunchTests {
+    @Test(arguments: TestDevices.openCL)
+    func fusedOpEnqueuesFewerKernelsThanTheFallback(_ d: TestDevice) throws {
+        let counting = try #require(d.device as? any KernelLaunchCounting)
+        var rng = SeededRandom(seed: 99)
+        let problem = Reference.MLPCouplingProblem.random(
+            rows: 64, kept: [0], transformed: [1], contextFeatures: 0, hidden: [16, 16], scale: .expTanh, order: .scaleThenShift,
+            shiftFirst: false, random: &rng)
+        let (x, _, layers, columns) = try problem.tensors(on: d.device)
+        let (gradY, gradLogDet) = (try d.tensor(rng.floats(128), [64, 2]), try d.tensor(rng.floats(64), [64]))
+        var launches: [Bool: (forward: Int, backward: Int)] = [:]
+        for usingCapability in [true, false] {
+            let start = counting.kernelLaunches
+            let forward = try Tensor.mlpAffineCoupling(
+                x, context: nil, layers: layers, columns: columns, scale: .expTanh, order: .scaleThenShift, shiftFirst: false,
+                inverse: false, usingCapability: usingCapability)
+            let middle = counting.kernelLaunches
+            _ = try Tensor.mlpAffineCouplingBackward(
+                forward.tape, weights: layers.map(\.weight), gradOutput: gradY, gradLogDet: gradLogDet, usingCapability: usingCapability)
+            launches[usingCapability] = (middle - start, counting.kernelLaunches - middle)
+        }
+        let (fused, fallback) = (try #require(launches[true]), try #require(launches[false]))
+        #expect(fused.forward == layers.count + 2, "fused forward: \(fused.forward) launches")
+        #expect(fused.backward == 4 * layers.count + 1, "fused backward: \(fused.backward) launches")
+        #expect(fused.forward < fallback.forward && fused.backward < fallback.backward, "fused \(fused), fallback \(fallback)")
+    }
+}
