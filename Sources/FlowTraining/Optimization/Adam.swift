@@ -36,11 +36,16 @@ public final class Adam {
         let hyper = AdamHyper(
             learningRate: learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon,
             weightDecay: settings.weightDecay, decoupled: settings.decoupled, step: step)
+        var group: [Tensor.AdamTensors] = []
+        var updated: [Parameter] = []
         for (parameter, moment) in zip(parameters, moments) {
             guard let grad = parameter.grad else { continue }
-            try Tensor.adamStep(param: parameter.value, grad: grad, m: moment.m, v: moment.v, hyper: hyper)
-            parameter.markModified()
+            group.append(Tensor.AdamTensors(param: parameter.value, grad: grad, m: moment.m, v: moment.v))
+            updated.append(parameter)
         }
+        // One op for all of them (a launch per tensor on a GPU otherwise); the same numbers.
+        try Tensor.adamSteps(group, hyper: hyper)
+        for parameter in updated { parameter.markModified() }
     }
 
     /// Restores moments and step from a checkpoint.
