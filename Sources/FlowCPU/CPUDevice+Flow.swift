@@ -18,6 +18,28 @@ enum CouplingMath {
             return (s, -CPUKernels.softplus(-z), 1 - s)
         }
     }
+
+    /// One element of the coupling (or its inverse) with shift `t` and scale `s`.
+    @inline(__always)
+    static func apply(_ order: CouplingOrder, inverse: Bool, _ x: Float, t: Float, s: Float) -> Float {
+        switch (order, inverse) {
+        case (.scaleThenShift, false): x * s + t
+        case (.scaleThenShift, true): (x - t) / s
+        case (.shiftThenScale, false): (x - t) * s
+        case (.shiftThenScale, true): x / s + t
+        }
+    }
+
+    /// One element's backward: `(∂x, ∂t, ∂h)` from `∂y` and the row's `∂logDet`.
+    @inline(__always)
+    static func backward(
+        _ kind: CouplingScale, _ order: CouplingOrder, x: Float, t: Float, h: Float, dy: Float, dLogDet: Float
+    ) -> (dx: Float, dt: Float, dh: Float) {
+        let (s, _, dLogS) = scale(kind, h)
+        // y = u·s with u = x (then + t) or u = x − t; ∂y/∂h = u·s·(d log s/dh).
+        let u = order == .scaleThenShift ? x : x - t
+        return (dy * s, order == .scaleThenShift ? dy : -dy * s, (dy * u * s + dLogDet) * dLogS)
+    }
 }
 
 extension CPUDevice {
@@ -36,12 +58,7 @@ extension CPUDevice {
                 for j in r * columns..<(r + 1) * columns {
                     let (s, logS, _) = CouplingMath.scale(spec.scale, ph[j])
                     total += Double(logS)
-                    switch (spec.order, inverse) {
-                    case (.scaleThenShift, false): py[j] = px[j] * s + pt[j]
-                    case (.scaleThenShift, true): py[j] = (px[j] - pt[j]) / s
-                    case (.shiftThenScale, false): py[j] = (px[j] - pt[j]) * s
-                    case (.shiftThenScale, true): py[j] = px[j] / s + pt[j]
-                    }
+                    py[j] = CouplingMath.apply(spec.order, inverse: inverse, px[j], t: pt[j], s: s)
                 }
                 pl[r] = Float(inverse ? -total : total)
             }
@@ -64,13 +81,8 @@ extension CPUDevice {
             for r in rows {
                 let dLogDet = pdl[r]
                 for j in r * columns..<(r + 1) * columns {
-                    let (s, _, dLogS) = CouplingMath.scale(spec.scale, ph[j])
-                    let dy = pdy[j]
-                    // y = u·s with u = x (then + t) or u = x − t; ∂y/∂h = u·s·(d log s/dh).
-                    let u = spec.order == .scaleThenShift ? px[j] : px[j] - pt[j]
-                    pdx[j] = dy * s
-                    pdt[j] = spec.order == .scaleThenShift ? dy : -dy * s
-                    pdh[j] = (dy * u * s + dLogDet) * dLogS
+                    (pdx[j], pdt[j], pdh[j]) = CouplingMath.backward(
+                        spec.scale, spec.order, x: px[j], t: pt[j], h: ph[j], dy: pdy[j], dLogDet: dLogDet)
                 }
             }
         }

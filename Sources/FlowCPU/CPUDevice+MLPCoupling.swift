@@ -49,13 +49,7 @@ extension CPUDevice: MLPCouplingCapable {
                     let (t, column) = (parameters[shiftColumn], order[kept + j])
                     let (s, logS, _) = CouplingMath.scale(spec.scale, parameters[rawColumn])
                     total += Double(logS)
-                    let value = source[column]
-                    switch (spec.order, inverse) {
-                    case (.scaleThenShift, false): target[column] = value * s + t
-                    case (.scaleThenShift, true): target[column] = (value - t) / s
-                    case (.shiftThenScale, false): target[column] = (value - t) * s
-                    case (.shiftThenScale, true): target[column] = value / s + t
-                    }
+                    target[column] = CouplingMath.apply(spec.order, inverse: inverse, source[column], t: t, s: s)
                 }
                 pl[row] = Float(inverse ? -total : total)
             }
@@ -108,13 +102,9 @@ extension CPUDevice: MLPCouplingCapable {
                     for j in 0..<transformed {
                         let (shiftColumn, rawColumn) = spec.parameterColumns(j)
                         let column = order[kept + j]
-                        let (s, _, dLogS) = CouplingMath.scale(spec.scale, parameters[rawColumn])
-                        let dy = gradient[column]
-                        // y = u·s with u = x (then + t) or u = x − t; ∂y/∂h = u·s·(d log s/dh).
-                        let u = spec.order == .scaleThenShift ? source[column] : source[column] - parameters[shiftColumn]
-                        target[column] = dy * s
-                        gradParameters[shiftColumn] = spec.order == .scaleThenShift ? dy : -dy * s
-                        gradParameters[rawColumn] = (dy * u * s + dLogDet) * dLogS
+                        (target[column], gradParameters[shiftColumn], gradParameters[rawColumn]) = CouplingMath.backward(
+                            spec.scale, spec.order, x: source[column], t: parameters[shiftColumn], h: parameters[rawColumn],
+                            dy: gradient[column], dLogDet: dLogDet)
                     }
                 }
                 for layer in (0..<layers).reversed() {

@@ -7,40 +7,28 @@ import FlowTestSupport
 /// feature, two hidden layers of 128, a batch the CPU splits across its threads) and on an odd
 /// one with context, alternating columns and Glow's scale, order and layout.
 enum MLPCouplingChecks {
-    struct Case {
-        var label: String
-        var rows: Int
-        var kept: [Int]
-        var transformed: [Int]
-        var contextFeatures: Int
-        var hidden: [Int]
-        var scale: CouplingScale
-        var order: CouplingOrder
-        var shiftFirst: Bool
-    }
-
     static let cases = [
-        Case(label: "[600, 2], 1→128→128→2", rows: 600, kept: [0], transformed: [1], contextFeatures: 0, hidden: [128, 128],
-             scale: .expTanh, order: .scaleThenShift, shiftFirst: false),
-        Case(label: "[37, 5] + context 3, 5→33→6", rows: 37, kept: [0, 2, 4], transformed: [1, 3], contextFeatures: 3, hidden: [33],
-             scale: .sigmoidShifted, order: .shiftThenScale, shiftFirst: true),
+        MLPCouplingShape(
+            rows: 600, kept: [0], transformed: [1], contextFeatures: 0, hidden: [128, 128], scale: .expTanh, order: .scaleThenShift,
+            shiftFirst: false),
+        MLPCouplingShape(
+            rows: 37, kept: [0, 2, 4], transformed: [1, 3], contextFeatures: 3, hidden: [33], scale: .sigmoidShifted,
+            order: .shiftThenScale, shiftFirst: true),
     ]
 
     static func run(_ r: CheckRecorder) {
         for c in cases {
-            r.run("mlp coupling", c.label) { try check(r, c) }
+            r.run("mlp coupling", c.description) { try check(r, c) }
         }
     }
 
-    private static func check(_ r: CheckRecorder, _ c: Case) throws {
+    private static func check(_ r: CheckRecorder, _ c: MLPCouplingShape) throws {
         var rng = SeededRandom(seed: 46)
-        let problem = Reference.MLPCouplingProblem.random(
-            rows: c.rows, kept: c.kept, transformed: c.transformed, contextFeatures: c.contextFeatures, hidden: c.hidden,
-            scale: c.scale, order: c.order, shiftFirst: c.shiftFirst, random: &rng)
+        let problem = c.problem(random: &rng)
         let (gradY, gradLogDet) = (rng.floats(c.rows * problem.features), rng.floats(c.rows))
         let (x, context, layers, columns) = try problem.tensors(on: r.device)
         func close(_ op: String, _ actual: Tensor, _ expected: [Double]) throws {
-            try r.close(op, c.label, actual, expected, rtol: OpTolerance.mlpCouplingRtol, atol: OpTolerance.mlpCouplingAtol(expected))
+            try r.close(op, c.description, actual, expected, rtol: OpTolerance.mlpCouplingRtol, atol: OpTolerance.mlpCouplingAtol(expected))
         }
         try r.poison(x.count, c.rows, c.rows * (c.hidden.max() ?? 1))
         let forward = try Tensor.mlpAffineCoupling(

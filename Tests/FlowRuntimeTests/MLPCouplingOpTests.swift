@@ -9,17 +9,7 @@ import Testing
 /// the weight gradients are summed from partial sums), hidden widths of 1 and 70, no hidden layer,
 /// context or none, half and alternating columns, and every scale, order and parameter layout.
 @Suite struct MLPCouplingOpTests {
-    struct Case: Sendable, CustomStringConvertible {
-        var rows: Int
-        var kept: [Int]
-        var transformed: [Int]
-        var contextFeatures: Int
-        var hidden: [Int]
-        var scale: CouplingScale
-        var order: CouplingOrder
-        var shiftFirst: Bool
-        var description: String { "\(rows) rows, kept \(kept), context \(contextFeatures), hidden \(hidden), \(scale), \(order)" }
-    }
+    typealias Case = MLPCouplingShape
 
     static let cases = [
         Case(rows: 83, kept: [0, 1], transformed: [2, 3, 4], contextFeatures: 0, hidden: [70, 1], scale: .expTanh, order: .scaleThenShift, shiftFirst: false),
@@ -131,11 +121,7 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
-    static func problem(_ c: Case, _ rng: inout SeededRandom) -> Reference.MLPCouplingProblem {
-        Reference.MLPCouplingProblem.random(
-            rows: c.rows, kept: c.kept, transformed: c.transformed, contextFeatures: c.contextFeatures, hidden: c.hidden,
-            scale: c.scale, order: c.order, shiftFirst: c.shiftFirst, random: &rng)
-    }
+    static func problem(_ c: Case, _ rng: inout SeededRandom) -> Reference.MLPCouplingProblem { c.problem(random: &rng) }
 }
 
 /// On a kernel device the fused op is the MLP's products plus two kernels forward (the gather,

@@ -1,5 +1,39 @@
 import FlowRuntime
 
+/// The shape of an `mlpAffineCoupling` test problem: rows, which columns are kept and transformed,
+/// the context width, the hidden widths and the coupling's kind; `problem` draws its values.
+public struct MLPCouplingShape: Sendable, CustomStringConvertible {
+    public var rows: Int
+    public var kept: [Int]
+    public var transformed: [Int]
+    public var contextFeatures: Int
+    public var hidden: [Int]
+    public var scale: CouplingScale
+    public var order: CouplingOrder
+    public var shiftFirst: Bool
+
+    public init(
+        rows: Int, kept: [Int], transformed: [Int], contextFeatures: Int, hidden: [Int], scale: CouplingScale, order: CouplingOrder,
+        shiftFirst: Bool
+    ) {
+        (self.rows, self.kept, self.transformed, self.contextFeatures, self.hidden) = (rows, kept, transformed, contextFeatures, hidden)
+        (self.scale, self.order, self.shiftFirst) = (scale, order, shiftFirst)
+    }
+
+    /// E.g. `[600, 2], 1→128→128→2` or `[37, 5] + context 3, 5→33→6, sigmoidShifted/shiftThenScale`.
+    public var description: String {
+        let context = contextFeatures > 0 ? " + context \(contextFeatures)" : ""
+        let widths = [kept.count + contextFeatures] + hidden + [2 * transformed.count]
+        return "[\(rows), \(kept.count + transformed.count)]\(context), \(widths.map(String.init).joined(separator: "→")), \(scale)/\(order)"
+    }
+
+    public func problem(random: inout SeededRandom) -> Reference.MLPCouplingProblem {
+        Reference.MLPCouplingProblem.random(
+            rows: rows, kept: kept, transformed: transformed, contextFeatures: contextFeatures, hidden: hidden, scale: scale,
+            order: order, shiftFirst: shiftFirst, random: &random)
+    }
+}
+
 extension Reference {
     /// The inputs of `Tensor.mlpAffineCoupling` as plain arrays: `x` `[rows, features]`, the kept
     /// and transformed columns, the context `[rows, contextFeatures]`, and each layer's weight
