@@ -94,6 +94,29 @@ struct CLITests {
         #expect(outcome.stderr.contains(message), "stderr was: \(outcome.stderr)")
     }
 
+    /// On a kernel device the workload's line counts the kernels of a training step, a `logProb`
+    /// and a sampling call; the CPU enqueues no kernels, so its line has no such field.
+    @Test func benchCountsKernelLaunchesOnKernelDevices() throws {
+        let cpu = try Self.run(["bench", "--workload", "W1", "--device", "cpu", "--steps", "1"])
+        #expect(cpu.status == 0, "stderr: \(cpu.stderr)")
+        let cpuLine = try JSONSerialization.jsonObject(with: Data(cpu.stdout.utf8)) as? [String: Any]
+        #expect(cpuLine?["kernelLaunches"] == nil)
+        let devices = try Self.run(["devices", "--json"])
+        let entries = (try JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as? [[String: Any]]) ?? []
+        guard entries.contains(where: { $0["kind"] as? String == "opencl" }) else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI must have an OpenCL device (PoCL)")
+            return
+        }
+        let opencl = try Self.run(["bench", "--workload", "W1", "--device", "opencl", "--steps", "1"])
+        #expect(opencl.status == 0, "stderr: \(opencl.stderr)")
+        let line = try JSONSerialization.jsonObject(with: Data(opencl.stdout.utf8)) as? [String: Any]
+        let launches = try #require(line?["kernelLaunches"] as? [String: Int])
+        // Eight fused couplings of two hidden layers: 5 launches each forward, 13 backward.
+        let (train, logProb, sample) = (launches["train"] ?? 0, launches["logProb"] ?? 0, launches["sample"] ?? 0)
+        #expect(logProb >= 8 * 5 && sample >= 8 * 5, "\(launches)")
+        #expect(train >= 8 * (5 + 13) && train > logProb, "\(launches)")
+    }
+
     /// `bench --workload W5 --export` (what `bench/peers.py`'s cross-check runs, with fewer steps)
     /// prints the workload's JSON line and writes its weights under their documented names, the
     /// batch and its log-densities. The safetensors header is read by hand: 8 bytes of
