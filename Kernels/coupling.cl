@@ -47,7 +47,7 @@ KERNEL void coupling_bwd(const int rows, const int columns, const int kind, cons
 }
 
 // The vector coupling with an MLP conditioner as one op (Tensor.mlpAffineCoupling): the MLP's
-// layers are gemm launches, and these three kernels replace the gathers, splits, concatenations
+// layers are gemm launches, and these four kernels replace the gathers, splits, concatenations
 // and the coupling around them. `order` lists the kept columns of x, then the transformed ones;
 // a conditioner output row holds the transformed columns' shifts, then their raw scales
 // (shift_first), or the raw scales first.
@@ -64,7 +64,8 @@ KERNEL void mlp_coupling_gather(const int rows, const int features, const int ke
     input[i] = q < kept ? x[row * features + order[q]] : context[row * context_features + (q - kept)];
 }
 
-// One work-group per row: kept columns copied, transformed ones coupled, log s summed in tree order.
+// One work-group per row: kept columns copied, transformed ones coupled, log s summed in tree
+// order with transformed column j in slot j, as coupling_fwd sums a row of `transformed` columns.
 KERNEL void mlp_coupling_fwd(const int rows, const int features, const int kept, const int kind, const int coupling_order,
                              const int inverse, const int shift_first, GLOBAL const int* order, GLOBAL const float* x,
                              GLOBAL const float* params, GLOBAL float* y, GLOBAL float* logdet) {
@@ -72,14 +73,13 @@ KERNEL void mlp_coupling_fwd(const int rows, const int features, const int kept,
     const int row = GROUP_ID(0);
     const int transformed = features - kept;
     const int base = row * 2 * transformed;
-    float partial = 0.0f;
-    for (int q = LOCAL_ID(0); q < features; q += LOCAL_SIZE(0)) {
+    for (int q = LOCAL_ID(0); q < kept; q += LOCAL_SIZE(0)) {
         const int i = row * features + order[q];
-        if (q < kept) {
-            y[i] = x[i];
-            continue;
-        }
-        const int j = q - kept;
+        y[i] = x[i];
+    }
+    float partial = 0.0f;
+    for (int j = LOCAL_ID(0); j < transformed; j += LOCAL_SIZE(0)) {
+        const int i = row * features + order[kept + j];
         const float t = params[base + (shift_first ? j : transformed + j)];
         const float3 scale = coupling_scale(kind, params[base + (shift_first ? transformed + j : j)]);
         partial += scale.y;

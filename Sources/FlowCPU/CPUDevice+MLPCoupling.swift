@@ -4,8 +4,9 @@ import FlowCore
 /// (`MLPCouplingCapable`): each thread takes its block of rows through the column gather, every
 /// layer, the coupling and the log-det, and back, so a coupling costs one hand-off each way
 /// instead of a dozen. The rows are cut as `gemmRowChain` cuts them and each product is the same
-/// `gemmBlock` call on the same rows, so the forward matches the fallback's exactly; only the
-/// weight gradients are summed differently (each thread's rows, then the threads in order).
+/// `gemmBlock` call on the same rows, so the forward matches the fallback's exactly. The weight
+/// gradients are summed differently (each thread's rows, then the threads in order), and so are
+/// the bias gradients, in Double like `featureSum` but in two stages.
 extension CPUDevice: MLPCouplingCapable {
     public func mlpAffineCoupling(
         _ spec: MLPCouplingSpec, inverse: Bool, x: any DeviceBuffer, context: (any DeviceBuffer)?,
@@ -76,8 +77,13 @@ extension CPUDevice: MLPCouplingCapable {
         let order = spec.columns.order.values.map(Int.init)
         let (parts, size) = Self.rowParts(spec)
         // Scratch: the gradient of each layer's product (`products[l]`, `[B, widths[l]]`), that of
-        // the MLP's input, and every thread but the first its own weight and bias gradients.
-        let parameterCounts = spec.widths.indices.map { spec.widths[$0] * (spec.inputs(ofLayer: $0) + 1) }
+        // the MLP's input, every thread but the first its own weight gradients, and every thread
+        // its bias sums in Double (as `featureSum` sums, so the bias gradients round alike).
+        let parameterCounts = spec.widths.indices.map { spec.widths[$0] * spec.inputs(ofLayer: $0) }
+        let biasStarts = spec.widths.indices.map { spec.widths[..<$0].reduce(0, +) }
+        let biasStride = spec.widths.reduce(0, +)
+        let biasSums = UnsafeMutablePointer<Double>.allocate(capacity: max(1, parts * biasStride))
+        defer { biasSums.deallocate() }
         let productScratch = try makeBuffer(bytes: max(1, spec.rows * (spec.widths.reduce(0, +) + width)) * 4)
         let partialScratch = try makeBuffer(bytes: max(1, (parts - 1) * parameterCounts.reduce(0, +)) * 4)
         let (pProducts, pPartials) = (try floats(productScratch, op), try floats(partialScratch, op))
@@ -121,12 +127,10 @@ extension CPUDevice: MLPCouplingCapable {
                             CPUKernels.reluBackward(inputs[layer] + at, flowing + at, flowing + at, block.count * inputWidth)
                         }
                     }
-                    let partial = pPartials + (part - 1) * partialStride + partialStarts[layer]
-                    let gradWeight = part == 0 ? pdWeights[layer] : partial
-                    let gradBias = part == 0 ? pdBiases[layer] : partial + spec.widths[layer] * inputWidth
+                    let gradWeight = part == 0 ? pdWeights[layer] : pPartials + (part - 1) * partialStride + partialStarts[layer]
                     Self.parameterGradients(
                         rows: block, outputs: spec.widths[layer], inputs: inputWidth, gradProduct: products[layer],
-                        input: inputs[layer], gradWeight: gradWeight, gradBias: gradBias)
+                        input: inputs[layer], gradWeight: gradWeight, biasSums: biasSums + part * biasStride + biasStarts[layer])
                 }
                 for row in block {
                     let (target, source) = (pdx + row * features, gradInput + row * width)
@@ -136,30 +140,33 @@ extension CPUDevice: MLPCouplingCapable {
                 }
             }
             // The threads' partial sums, added in thread order so the result never depends on timing.
-            for part in 1..<max(1, parts) {
-                for layer in 0..<layers {
+            for layer in 0..<layers {
+                for part in 1..<max(1, parts) {
                     let partial = pPartials + (part - 1) * partialStride + partialStarts[layer]
-                    let count = spec.widths[layer] * spec.inputs(ofLayer: layer)
-                    for i in 0..<count { pdWeights[layer][i] += partial[i] }
-                    for o in 0..<spec.widths[layer] { pdBiases[layer][o] += partial[count + o] }
+                    for i in 0..<parameterCounts[layer] { pdWeights[layer][i] += partial[i] }
+                }
+                for o in 0..<spec.widths[layer] {
+                    var total = 0.0
+                    for part in 0..<parts { total += biasSums[part * biasStride + biasStarts[layer] + o] }
+                    pdBiases[layer][o] = Float(total)
                 }
             }
         }
     }
 
-    /// `∂W = ∂Pᵀ · X` and `∂b = Σ ∂P` over `rows` (overwriting both; zero for no rows).
+    /// `∂W = ∂Pᵀ · X` and `Σ ∂P` (in Double) over `rows` (overwriting both; zero for no rows).
     private static func parameterGradients(
         rows: Range<Int>, outputs: Int, inputs: Int, gradProduct: UnsafeMutablePointer<Float>,
-        input: UnsafeMutablePointer<Float>, gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>
+        input: UnsafeMutablePointer<Float>, gradWeight: UnsafeMutablePointer<Float>, biasSums: UnsafeMutablePointer<Double>
     ) {
         let product = GemmSpec(m: outputs, n: inputs, k: rows.count, transposeA: true, lda: outputs, ldb: inputs, ldc: inputs)
         CPUDevice.gemmBlock(
             product, rows: 0..<outputs, columns: 0..<inputs, a: gradProduct + rows.lowerBound * outputs,
             b: input + rows.lowerBound * inputs, c: gradWeight, bias: nil)
-        gradBias.update(repeating: 0, count: outputs)
+        biasSums.update(repeating: 0, count: outputs)
         for row in rows {
             let line = gradProduct + row * outputs
-            for o in 0..<outputs { gradBias[o] += line[o] }
+            for o in 0..<outputs { biasSums[o] += Double(line[o]) }
         }
     }
 

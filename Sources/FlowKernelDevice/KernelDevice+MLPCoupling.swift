@@ -24,7 +24,7 @@ extension KernelDevice: MLPCouplingCapable {
             try gemm(product, a: layerInputs[layer], b: weights[layer], c: last ? conditionerOutput : layerInputs[layer + 1], bias: biases[layer])
         }
         try launchReduction(
-            "coupling", "mlp_coupling_fwd", groups: rows, workPerGroup: features,
+            "coupling", "mlp_coupling_fwd", groups: rows, workPerGroup: spec.columns.transformed,
             [
                 .int(rows), .int(features), .int(kept), .int(Int(spec.scale.rawValue)), .int(Int(spec.order.rawValue)),
                 .int(inverse ? 1 : 0), .int(spec.shiftFirst ? 1 : 0), .buffer(spec.columns.order.buffer), .buffer(x),

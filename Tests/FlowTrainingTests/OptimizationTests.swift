@@ -37,6 +37,48 @@ struct OptimizationTests {
         #expect(try !parameters.gradientNorm().isFinite)
     }
 
+    /// The optimizer updates its tensors as grouped ops, which must change nothing: a parameter
+    /// listed twice is updated twice in turn (each entry with its own moments), and parameters
+    /// on different devices each go to their own device, exactly as one `adamStep` at a time.
+    @Test func groupedUpdatesMatchOneAtATime() throws {
+        let devices = try DeviceRegistry.available().filter { $0.kind == .cpu || $0.kind == .opencl }.map {
+            try DeviceRegistry.device(named: $0.selector)
+        }
+        func parameters() throws -> [Parameter] {
+            try (0..<5).map { index in
+                let device = devices[min(index / 3, devices.count - 1)]  // p0…p2 on the CPU, p3, p4 on OpenCL when present
+                let values = (0..<(3 + index)).map { Float($0) * 0.25 - Float(index) }
+                return Parameter("p\(index)", try Tensor(values, shape: [values.count], on: device))
+            }
+        }
+        func setGradients(_ list: [Parameter]) throws {
+            for (index, parameter) in list.enumerated() {
+                parameter.zeroGrad()
+                let values = (0..<parameter.value.count).map { Float($0 % 3) - 0.5 + Float(index) * 0.1 }
+                try parameter.accumulate(Tensor(values, shape: [values.count], on: parameter.value.device))
+            }
+        }
+        let (grouped, single) = (try parameters(), try parameters())
+        // p0 appears twice (with its gradient once: accumulate happens per parameter object).
+        let adam = try Adam(parameters: grouped + [grouped[0]])
+        let moments = try single.map { (try $0.value.zerosLike(), try $0.value.zerosLike()) }
+        let extra = (try single[0].value.zerosLike(), try single[0].value.zerosLike())
+        for step in 1...3 {
+            try setGradients(grouped)
+            try setGradients(single)
+            try adam.update(learningRate: 1e-2)
+            let hyper = AdamHyper(learningRate: 1e-2, step: step)
+            for (index, parameter) in single.enumerated() {
+                let grad = try #require(parameter.grad)
+                try Tensor.adamStep(param: parameter.value, grad: grad, m: moments[index].0, v: moments[index].1, hyper: hyper)
+            }
+            try Tensor.adamStep(param: single[0].value, grad: try #require(single[0].grad), m: extra.0, v: extra.1, hyper: hyper)
+        }
+        for (a, b) in zip(grouped, single) {
+            #expect(try a.value.toArray().map(\.bitPattern) == b.value.toArray().map(\.bitPattern), "\(a.name)")
+        }
+    }
+
     /// Three Adam steps against the update written out in Double (PyTorch's formula).
     @Test func adamFollowsPyTorchsUpdate() throws {
         let device = try DeviceRegistry.device(named: "cpu")

@@ -6,7 +6,8 @@
 /// op takes each thread's rows through the whole coupling, backward included.
 ///
 /// `Tensor.mlpAffineCoupling` checks the shapes and allocates every output; the device fills
-/// them. Results must agree with the fallback to the products' rounding.
+/// them. Results must agree with the fallback up to rounding: a device may sum the products, the
+/// log-det and the parameter gradients in another order.
 public protocol MLPCouplingCapable: Device {
     /// Fills `layerInputs` (the MLP's input `[rows, spec.conditionerInputs]`, then each hidden
     /// layer's ReLU output), `conditionerOutput` `[rows, widths.last]`, `y` (shaped like `x`) and

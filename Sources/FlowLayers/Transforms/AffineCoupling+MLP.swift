@@ -1,10 +1,10 @@
 import FlowRuntime
 
 /// A vector coupling whose conditioner is an MLP (RealNVP on vectors, W1) runs as one intent-level
-/// op, `Tensor.mlpAffineCoupling`, forward and backward: a device that adopts
-/// `MLPCouplingCapable` (the CPU) takes each thread's rows through the whole coupling at once,
-/// and any other device runs the op's fallback, which is the general path of `AffineCoupling`
-/// spelled out op by op.
+/// op, `Tensor.mlpAffineCoupling`, forward and backward: the CPU takes each thread's rows through
+/// the whole coupling at once, the kernel devices run the MLP's products and four coupling kernels,
+/// and a device without `MLPCouplingCapable` runs the op's fallback, which is the general path of
+/// `AffineCoupling` spelled out op by op.
 extension AffineCoupling {
     struct FusedParts {
         var mask: VectorMask

@@ -36,16 +36,25 @@ public final class Adam {
         let hyper = AdamHyper(
             learningRate: learningRate, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon,
             weightDecay: settings.weightDecay, decoupled: settings.decoupled, step: step)
-        var group: [Tensor.AdamTensors] = []
-        var updated: [Parameter] = []
-        for (parameter, moment) in zip(parameters, moments) {
-            guard let grad = parameter.grad else { continue }
-            group.append(Tensor.AdamTensors(param: parameter.value, grad: grad, m: moment.m, v: moment.v))
-            updated.append(parameter)
+        let updates = zip(parameters, moments).compactMap { parameter, moment in
+            parameter.grad.map { (parameter, Tensor.AdamTensors(param: parameter.value, grad: $0, m: moment.m, v: moment.v)) }
         }
-        // One op for all of them (a launch per tensor on a GPU otherwise); the same numbers.
+        // As few ops as possible (a launch per tensor on a GPU otherwise), the same numbers: a
+        // group is one device's tensors, in order, and a parameter listed twice starts a new
+        // group, so its two updates still follow one another instead of racing.
+        var group: [Tensor.AdamTensors] = []
+        var inGroup = Set<ObjectIdentifier>()
+        for (_, entry) in updates {
+            let buffer = ObjectIdentifier(entry.param.buffer as AnyObject)
+            if let first = group.first, first.param.device !== entry.param.device || inGroup.contains(buffer) {
+                try Tensor.adamSteps(group, hyper: hyper)
+                (group, inGroup) = ([], [])
+            }
+            group.append(entry)
+            inGroup.insert(buffer)
+        }
         try Tensor.adamSteps(group, hyper: hyper)
-        for parameter in updated { parameter.markModified() }
+        for (parameter, _) in updates { parameter.markModified() }
     }
 
     /// Restores moments and step from a checkpoint.
