@@ -9,12 +9,24 @@ extension KernelDevice {
     /// kernels bounds-check). Returns without waiting.
     func launch(_ program: String, _ kernel: String, global: [Int], local: [Int], _ arguments: [KernelArgument]) throws {
         guard global.allSatisfy({ $0 > 0 }) else { return }
+        // The kernels index with 32-bit ints: a size beyond them is refused, not wrapped around.
+        let (items, overflow) = global.reduce((1, false)) { total, size in
+            let product = total.0.multipliedReportingOverflow(by: size)
+            return (product.partialValue, total.1 || product.overflow)
+        }
+        guard !overflow, items <= Int(Int32.max) else {
+            throw FlowError.invalidArgument(op: kernel, detail: "\(global) work-items exceed the kernels' 32-bit indices")
+        }
         let rounded = zip(global, local).map { ($0 + $1 - 1) / $1 * $1 }
         let resolved = try arguments.map { argument -> LaunchArgument in
             switch argument {
             case let .buffer(buffer): return .buffer(try buffer.downcast(KernelBuffer<Runtime>.self, op: kernel).address)
             case let .optionalBuffer(buffer): return .buffer(try buffer?.downcast(KernelBuffer<Runtime>.self, op: kernel).address ?? placeholder)
-            case let .int(value): return .int(Int32(truncatingIfNeeded: value))
+            case let .int(value):
+                guard let narrow = Int32(exactly: value) else {
+                    throw FlowError.invalidArgument(op: kernel, detail: "argument \(value) exceeds the kernels' 32-bit indices")
+                }
+                return .int(narrow)
             case let .float(value): return .float(value)
             case let .uint(value): return .uint(value)
             }

@@ -26,6 +26,22 @@ private func devicePairs() -> [(any Device, any Device)] {
 }
 
 @Suite struct ErrorTests {
+    /// Kernels index with 32-bit ints: a launch over more work-items, or with a size argument
+    /// beyond them, is refused naming the kernel, instead of wrapping around (nothing is enqueued).
+    @Test(arguments: TestDevices.openCL)
+    func kernelSizesBeyond32BitsAreRefused(_ d: TestDevice) throws {
+        let small = try Tensor.zeros([4], on: d.device)
+        let counting = try #require(d.device as? any KernelLaunchCounting)
+        let before = counting.kernelLaunches
+        _ = expectFlowError(["unary_fwd", "32-bit"]) {
+            try d.device.unary(.exp, count: Int(Int32.max) + 1, x: small.buffer, y: small.buffer)
+        }
+        _ = expectFlowError(["adam_step", "32-bit"]) {
+            try d.device.adamStep(AdamHyper(step: 1), count: 1 << 40, param: small.buffer, grad: small.buffer, m: small.buffer, v: small.buffer)
+        }
+        #expect(counting.kernelLaunches == before)
+    }
+
     @Test(arguments: TestDevices.all)
     func shapeMismatchesNameOpAndShapes(_ d: TestDevice) throws {
         let x = try Tensor.zeros([4, 5], on: d.device)
