@@ -28,7 +28,8 @@ extension CPUDevice: MLPCouplingCapable {
             for row in block {
                 let (source, input) = (px + row * features, layerOutputs[0] + row * width)
                 for i in 0..<kept { input[i] = source[order[i]] }
-                for c in 0..<spec.contextFeatures { input[kept + c] = pContext.map { $0[row * spec.contextFeatures + c] } ?? 0 }
+                guard let pContext else { continue }
+                (input + kept).update(from: pContext + row * spec.contextFeatures, count: spec.contextFeatures)
             }
             for layer in spec.widths.indices {
                 let last = layer == spec.widths.count - 1

@@ -1,3 +1,4 @@
+@testable import FlowOpenCL
 import FlowRuntime
 import FlowTestSupport
 import Testing
@@ -29,7 +30,9 @@ private func devicePairs() -> [(any Device, any Device)] {
     /// Kernels index with 32-bit ints: a launch over more work-items, or with a size argument
     /// beyond them, is refused naming the kernel, instead of wrapping around (nothing is enqueued).
     @Test(arguments: TestDevices.openCL)
-    func kernelSizesBeyond32BitsAreRefused(_ d: TestDevice) throws {
+    func kernelSizesBeyond32BitsAreRefused(_ shared: TestDevice) throws {
+        // A device of its own: the shared one counts the launches of every test running beside this one.
+        let d = TestDevice(try OpenCLDevice(CLPlatform.devices()[shared.info.index]))
         let small = try Tensor.zeros([4], on: d.device)
         let counting = try #require(d.device as? any KernelLaunchCounting)
         let before = counting.kernelLaunches

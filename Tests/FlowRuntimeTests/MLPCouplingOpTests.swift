@@ -1,3 +1,4 @@
+@testable import FlowOpenCL
 import FlowRuntime
 import FlowTestSupport
 import Testing
@@ -23,7 +24,7 @@ import Testing
     @Test(arguments: arguments)
     func forwardInverseAndBackwardMatchTheReference(_ d: TestDevice, _ c: Case) throws {
         var rng = SeededRandom(seed: 97)
-        let problem = Self.problem(c, &rng)
+        let problem = c.problem(random: &rng)
         let gradY = rng.floats(c.rows * problem.features)
         let gradLogDet = rng.floats(c.rows)
         let expectedForward = Reference.mlpAffineCoupling(problem, inverse: false)
@@ -69,7 +70,7 @@ import Testing
     func cpuFusedForwardIsBitIdenticalToTheFallback(_ c: Case) throws {
         let d = try #require(TestDevices.cpu)
         var rng = SeededRandom(seed: 98)
-        let (x, context, layers, columns) = try Self.problem(c, &rng).tensors(on: d.device)
+        let (x, context, layers, columns) = try c.problem(random: &rng).tensors(on: d.device)
         for inverse in [false, true] {
             let results = try [true, false].map { usingCapability in
                 try Tensor.mlpAffineCoupling(
@@ -121,7 +122,6 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
-    static func problem(_ c: Case, _ rng: inout SeededRandom) -> Reference.MLPCouplingProblem { c.problem(random: &rng) }
 }
 
 /// On a kernel device the fused op is the MLP's products plus two kernels forward (the gather,
@@ -130,7 +130,9 @@ import Testing
 /// launches than the fallback's op-by-op path, which is what it is for on a GPU.
 @Suite struct MLPCouplingLaunchTests {
     @Test(arguments: TestDevices.openCL)
-    func fusedOpEnqueuesFewerKernelsThanTheFallback(_ d: TestDevice) throws {
+    func fusedOpEnqueuesFewerKernelsThanTheFallback(_ shared: TestDevice) throws {
+        // A device of its own: the shared one counts the launches of every test running beside this one.
+        let d = TestDevice(try OpenCLDevice(CLPlatform.devices()[shared.info.index]))
         let counting = try #require(d.device as? any KernelLaunchCounting)
         var rng = SeededRandom(seed: 99)
         let problem = Reference.MLPCouplingProblem.random(
