@@ -28,6 +28,9 @@ __device__ inline int flowkit_size3(const dim3 v, const int d) { return (int)(d 
 #define GLOBAL_ID(d) (GROUP_ID(d) * LOCAL_SIZE(d) + LOCAL_ID(d))
 #define AS_UINT(x) __float_as_uint(x)
 #define AS_FLOAT(x) __uint_as_float(x)
+// Four consecutive floats in one load. The address must be 16-byte aligned: buffers come from
+// cuMemAlloc (256-byte aligned) and callers only use it at element offsets that are multiples of 4.
+#define VLOAD4(p) (*(const float4*)(p))
 // Contraction into fused multiply-adds cannot be switched off in the source in CUDA; the
 // host passes --fmad=false for every file instead (a superset of the OpenCL files that ask).
 #define FP_CONTRACT_OFF
@@ -55,6 +58,9 @@ __device__ inline float clamp(const float x, const float lo, const float hi) { r
 #define GLOBAL_ID(d) ((int)get_global_id(d))
 #define AS_UINT(x) as_uint(x)
 #define AS_FLOAT(x) as_float(x)
+// Four consecutive floats in one load (vload4 needs only float alignment; CUDA's needs 16 bytes,
+// so callers keep to the stricter rule).
+#define VLOAD4(p) vload4(0, (p))
 // Placed at the top of a kernel file, before any code, like the pragma it stands for.
 #define FP_CONTRACT_OFF _Pragma("OPENCL FP_CONTRACT OFF")
 // CUDA's vector constructors; OpenCL writes them as literals, which are not C++.

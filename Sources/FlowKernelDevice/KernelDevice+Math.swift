@@ -23,6 +23,7 @@ extension KernelDevice {
                 .optionalBuffer(bias), .int(bias == nil ? 0 : 1),
                 .int(spec.lda), .int(spec.ldb), .int(spec.ldc), .int(spec.offsetA), .int(spec.offsetB),
                 .int(spec.offsetC), .int(spec.offsetBias), .int(Int(spec.activation.rawValue)),
+                .int(spec.kernelVectorLoads),
             ])
     }
 
@@ -62,5 +63,18 @@ extension KernelDevice {
                 .int(view.count), .int(view.mid), .int(max(1, view.inner)), .int(Int(op.rawValue)), .int(broadcastB ? 1 : 0),
                 .buffer(a), .buffer(b), .buffer(c),
             ])
+    }
+}
+
+extension GemmSpec {
+    /// Which operands `gemm.cl` may stage with 4-float vector loads: bit 0 for A, bit 1 for B.
+    /// An operand qualifies when every row it is read along starts at a multiple of 4 elements
+    /// (leading dimension, offset and batch stride), so each load is 16-byte aligned in a buffer
+    /// whose base is (OpenCL and CUDA both align allocations to far more than 16 bytes).
+    package var kernelVectorLoads: Int {
+        func aligned(_ ld: Int, _ offset: Int, _ stride: Int) -> Bool {
+            ld % 4 == 0 && offset % 4 == 0 && (batch == 1 || stride % 4 == 0)
+        }
+        return (aligned(lda, offsetA, strideA) ? 1 : 0) | (aligned(ldb, offsetB, strideB) ? 2 : 0)
     }
 }
