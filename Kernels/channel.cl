@@ -70,3 +70,72 @@ KERNEL void prelu_bwd_slope(const int outer, const int mid, const int inner, GLO
     const float total = group_sum(scratch, partial);
     if (LOCAL_ID(0) == 0) dslope[c] = total;
 }
+
+// Glow's LU-parametrised 1×1-convolution weight (LUWeightCapable): W = P·(L + I)·(U + diag d) with
+// d = signs ⊙ exp(logS), P[rowOrder[i]][i] = 1 and rowSource its inverse, so row q of P·(L + I)
+// is row rowSource[q] of L + I. Items 0..C·C−1 each write one W[q][j], summing k = 0..min(i, j)
+// in order (the other terms are zero); items C·C.. write logDet[b] = logDetScale · Σ logS.
+INLINE float lu_lower_unit(GLOBAL const float* lower, const int channels, const int row, const int column) {
+    return column < row ? lower[row * channels + column] : (column == row ? 1.0f : 0.0f);
+}
+
+INLINE float lu_upper_full(GLOBAL const float* upper, GLOBAL const float* logS, GLOBAL const float* signs,
+                           const int channels, const int row, const int column) {
+    return column > row ? upper[row * channels + column] : (column == row ? signs[row] * exp(logS[row]) : 0.0f);
+}
+
+KERNEL void lu_weight(const int channels, const int batch, const float logDetScale, GLOBAL const float* lower,
+                      GLOBAL const float* upper, GLOBAL const float* logS, GLOBAL const float* signs,
+                      GLOBAL const int* rowSource, GLOBAL float* weight, GLOBAL float* logDet) {
+    const int index = GLOBAL_ID(0);
+    const int cells = channels * channels;
+    if (index < cells) {
+        const int q = index / channels;
+        const int j = index % channels;
+        const int i = rowSource[q];
+        const int last = i < j ? i : j;
+        float acc = 0.0f;
+        for (int k = 0; k <= last; k++)
+            acc += lu_lower_unit(lower, channels, i, k) * lu_upper_full(upper, logS, signs, channels, k, j);
+        weight[index] = acc;
+    } else if (index < cells + batch) {
+        float total = 0.0f;
+        for (int k = 0; k < channels; k++) total += logS[k];
+        logDet[index - cells] = logDetScale * total;
+    }
+}
+
+// Its backward, with G = ∂L/∂W, one item per (i, j):
+//   j < i: ∂L[i][j] = Σ_{n ≥ j} G[rowOrder[i]][n] · (U + diag d)[j][n]        ((Pᵀ G (U + diag d)ᵀ)[i][j])
+//   j ≥ i: A = Σ_{m ≥ i} (L + I)[m][i] · G[rowOrder[m]][j]                    (((P (L + I))ᵀ G)[i][j])
+//          ∂U[i][j] = A for j > i; ∂logS[i] = A · d[i] + logDetScale · Σ_b ∂L/∂logDet[b] for j = i.
+// Entries outside each triangle get 0.
+KERNEL void lu_weight_bwd(const int channels, const int batch, const float logDetScale, GLOBAL const float* lower,
+                          GLOBAL const float* upper, GLOBAL const float* logS, GLOBAL const float* signs,
+                          GLOBAL const int* rowOrder, GLOBAL const float* gradWeight, GLOBAL const float* gradLogDet,
+                          GLOBAL float* gradLower, GLOBAL float* gradUpper, GLOBAL float* gradLogS) {
+    const int index = GLOBAL_ID(0);
+    if (index >= channels * channels) return;
+    const int i = index / channels;
+    const int j = index % channels;
+    float acc = 0.0f;
+    if (j < i) {
+        const int row = rowOrder[i];
+        for (int n = j; n < channels; n++)
+            acc += gradWeight[row * channels + n] * lu_upper_full(upper, logS, signs, channels, j, n);
+        gradLower[index] = acc;
+        gradUpper[index] = 0.0f;
+        return;
+    }
+    for (int m = i; m < channels; m++)
+        acc += lu_lower_unit(lower, channels, m, i) * gradWeight[rowOrder[m] * channels + j];
+    gradLower[index] = 0.0f;
+    if (j > i) {
+        gradUpper[index] = acc;
+        return;
+    }
+    gradUpper[index] = 0.0f;
+    float total = 0.0f;
+    for (int b = 0; b < batch; b++) total += gradLogDet[b];
+    gradLogS[i] = acc * (signs[i] * exp(logS[i])) + logDetScale * total;
+}

@@ -47,6 +47,7 @@ public struct CheckSuite: Sendable {
                 SplineChecks.run(r)
                 MixtureChecks.run(r)
                 ChannelChecks.run(r)
+                LUWeightChecks.run(r)
                 ReduceChecks.run(r)
                 ElementwiseChecks.run(r)
                 LayoutChecks.run(r)

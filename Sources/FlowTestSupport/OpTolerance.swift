@@ -14,6 +14,9 @@ public enum OpTolerance {
     /// what a wrong column, row or term gives.
     public static let mlpCouplingRtol = 1e-4
     public static func mlpCouplingAtol(_ expected: [Double]) -> Double { 1e-4 * expected.reduce(1.0) { max($0, abs($1)) } }
+    /// Glow's LU weight and its gradients (`ReferenceLUWeight`'s per-entry tolerances for the
+    /// sums), plus this for the final rounding.
+    public static let luWeightRtol = 1e-6
     public static let convRtol = 1e-6
     public static let convBackwardRtol = 1e-6
     public static let couplingRtol = 1e-5

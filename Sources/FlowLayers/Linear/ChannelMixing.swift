@@ -40,9 +40,4 @@ enum ChannelMixing {
             gradOutput: gradOutput.reshaped(imageShape))
         return (try grads.input.reshaped(input.shape), try grads.weight.reshaped([channels, channels]))
     }
-
-    /// `[count]` copies of a one-element device tensor, without reading it back.
-    static func broadcast(_ scalar: Tensor, count: Int) throws -> Tensor {
-        try Tensor.zeros([count, 1], on: scalar.device).adding(scalar.reshaped([1])).reshaped([count])
-    }
 }

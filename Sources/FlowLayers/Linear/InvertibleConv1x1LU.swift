@@ -12,9 +12,10 @@ import Foundation
 /// `[B, C]`, where this is an invertible linear layer. It starts as a random rotation: P, L, U
 /// come from the partial-pivoting LU of the Q of the QR of a standard-normal matrix.
 ///
-/// Forward and backward stay on the device (W is assembled with masks and two matmuls). The
-/// inverse reads the assembled W back and inverts it in float64 on the host (one synchronisation),
-/// as the W4 reference does.
+/// Forward and backward stay on the device: `Tensor.luWeight` assembles W with its log-det, and
+/// `Tensor.luWeightBackward` takes W's gradient back to L, U and logS (one op each on kernel
+/// devices). The inverse reads the assembled W back and inverts it in float64 on the host (one
+/// synchronisation), as the W4 reference does.
 public final class InvertibleConv1x1LU: Bijector {
     public let name: String
     public let channels: Int
@@ -25,11 +26,8 @@ public final class InvertibleConv1x1LU: Bijector {
     public let rowOrder: [Int]
     /// The fixed signs of U's diagonal.
     public let signs: [Float]
-    private let permutation: Tensor
     private let signTensor: Tensor
-    private let lowerMask: Tensor
-    private let upperMask: Tensor
-    private let identity: Tensor
+    private let permutation: LUPermutation
 
     public init(name: String = "InvertibleConv1x1LU", channels: Int, random: inout RandomStream, on device: any Device) throws {
         let op = "InvertibleConv1x1LU(\(name))"
@@ -40,8 +38,6 @@ public final class InvertibleConv1x1LU: Bijector {
         }
         let n = channels
         let cells = (0..<n).flatMap { i in (0..<n).map { j in (i, j) } }
-        var permutationValues = [Float](repeating: 0, count: n * n)
-        for (i, row) in rowOrder.enumerated() { permutationValues[row * n + i] = 1 }
         self.name = name
         self.channels = channels
         self.rowOrder = rowOrder
@@ -49,70 +45,57 @@ public final class InvertibleConv1x1LU: Bijector {
         lower = Parameter("\(name).lower", try Tensor(cells.map { Float($1 < $0 ? unitLower[$0, $1] : 0) }, shape: [n, n], on: device))
         upper = Parameter("\(name).upper", try Tensor(cells.map { Float($1 > $0 ? fullUpper[$0, $1] : 0) }, shape: [n, n], on: device))
         logS = Parameter("\(name).logS", try Tensor((0..<n).map { Float(log(abs(fullUpper[$0, $0]))) }, shape: [n], on: device))
-        permutation = try Tensor(permutationValues, shape: [n, n], on: device)
         signTensor = try Tensor(signs, shape: [n], on: device)
-        lowerMask = try Tensor(cells.map { $1 < $0 ? 1 : 0 }, shape: [n, n], on: device)
-        upperMask = try Tensor(cells.map { $1 > $0 ? 1 : 0 }, shape: [n, n], on: device)
-        identity = try Tensor(cells.map { $0 == $1 ? 1 : 0 }, shape: [n, n], on: device)
+        permutation = try LUPermutation(rowOrder: rowOrder, on: device, op: op)
     }
 
     public var parameters: [Parameter] { [lower, upper, logS] }
 
-    struct Factors {
-        /// `P · (L + I)` and `U + diag(d)` with `d = sign ⊙ exp(logS)`.
-        var permutedLower: Tensor
-        var upperFull: Tensor
-        var diagonal: Tensor
-        var weight: Tensor
-    }
-
     struct Tape: BijectorTape {
         var input: Tensor
-        var factors: Factors
+        var weight: Tensor
+        var weightTape: LUWeightTape
     }
 
-    private func assemble() throws -> Factors {
-        let permutedLower = try permutation.matmul(lower.value.multiplying(lowerMask).adding(identity))
-        let diagonal = try logS.value.unary(.exp).multiplying(signTensor)
-        let upperFull = try upper.value.multiplying(upperMask).adding(identity.applying(.multiply, diagonal))
-        return Factors(permutedLower: permutedLower, upperFull: upperFull, diagonal: diagonal, weight: try permutedLower.matmul(upperFull))
+    private var parts: LUWeightParts {
+        LUWeightParts(lower: lower.value, upper: upper.value, logS: logS.value, signs: signTensor, permutation: permutation)
+    }
+
+    /// W and the per-sample log-det `sign · positions · Σ logS` for `batch` samples.
+    private func assemble(batch: Int, positions: Int, sign: Float) throws -> (weight: Tensor, logDet: Tensor, tape: LUWeightTape) {
+        try Tensor.luWeight(parts, batch: batch, logDetScale: sign * Float(positions))
     }
 
     /// The assembled C×C weight W (for inspection and for comparing with other implementations).
-    public func assembledWeight() throws -> Tensor { try assemble().weight }
-
-    private func logDet(_ x: Tensor, sign: Float) throws -> Tensor {
-        let total = try logS.value.sum().scaled(by: sign * Float(ChannelMixing.positions(x)))
-        return try ChannelMixing.broadcast(total, count: x.batch)
-    }
+    public func assembledWeight() throws -> Tensor { try assemble(batch: 1, positions: 1, sign: 1).weight }
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         try ChannelMixing.check("\(name).forward", x, channels: channels)
-        let factors = try assemble()
-        let output = try ChannelMixing.apply(x, weight: factors.weight)
-        return (BijectorResult(output: output, logDet: try logDet(x, sign: 1)), Tape(input: x, factors: factors))
+        let assembled = try assemble(batch: x.batch, positions: ChannelMixing.positions(x), sign: 1)
+        let output = try ChannelMixing.apply(x, weight: assembled.weight)
+        return (
+            BijectorResult(output: output, logDet: assembled.logDet),
+            Tape(input: x, weight: assembled.weight, weightTape: assembled.tape)
+        )
     }
 
     public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult {
         try ChannelMixing.check("\(name).inverse", z, channels: channels)
-        let host = try HostSquareMatrix(assemble().weight)  // synchronises: see the type's documentation
+        let assembled = try assemble(batch: z.batch, positions: ChannelMixing.positions(z), sign: -1)
+        let host = try HostSquareMatrix(assembled.weight)  // synchronises: see the type's documentation
         let inverseWeight = try host.inverse(op: "\(name).inverse").tensor(on: z.device)
-        return BijectorResult(output: try ChannelMixing.apply(z, weight: inverseWeight), logDet: try logDet(z, sign: -1))
+        return BijectorResult(output: try ChannelMixing.apply(z, weight: inverseWeight), logDet: assembled.logDet)
     }
 
-    /// With `G = ∂L/∂W`: `∂(L + I) = Pᵀ G (U + diag d)ᵀ`, `∂(U + diag d) = (P (L + I))ᵀ G`, each
-    /// masked to its triangle; `∂logS = diag(∂(U + diag d)) ⊙ d + positions · Σ_b ∂L/∂logDet_b`.
+    /// The data gradient and W's through the 1×1 convolution, then W's back to L, U and logS
+    /// (`Tensor.luWeightBackward`, which also adds the log-det's share to logS).
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
         let tape = try self.tape(tape, as: Tape.self)
-        let factors = tape.factors
-        let grads = try ChannelMixing.backward(input: tape.input, weight: factors.weight, gradOutput: gradOutput)
-        let gradLowerFull = try permutation.matmul(grads.weight, transposeSelf: true).matmul(factors.upperFull, transposeOther: true)
-        let gradUpperFull = try factors.permutedLower.matmul(grads.weight, transposeSelf: true)
-        let gradDiagonal = try gradUpperFull.multiplying(identity).featureSum()
-        let logDetTerm = try gradLogDet.sum().scaled(by: Float(ChannelMixing.positions(tape.input)))
-        try lower.accumulate(gradLowerFull.multiplying(lowerMask))
-        try upper.accumulate(gradUpperFull.multiplying(upperMask))
-        try logS.accumulate(gradDiagonal.multiplying(factors.diagonal).adding(ChannelMixing.broadcast(logDetTerm, count: channels)))
+        let grads = try ChannelMixing.backward(input: tape.input, weight: tape.weight, gradOutput: gradOutput)
+        let partGrads = try Tensor.luWeightBackward(tape.weightTape, gradWeight: grads.weight, gradLogDet: gradLogDet)
+        try lower.accumulate(taking: partGrads.lower)
+        try upper.accumulate(taking: partGrads.upper)
+        try logS.accumulate(taking: partGrads.logS)
         return BijectorGradients(input: grads.input, context: nil)
     }
 }
