@@ -1,6 +1,7 @@
-// gemm.cl: C = act(alpha * op(A) * op(B) + beta * C (+ bias[n])), row-major, batched by
+// gemm.cl: C = act(alpha * op(A) * op(B) + beta * C (+ bias)), row-major, batched by
 // GLOBAL_ID(2); lda/ldb/ldc and the offsets address blocks inside larger matrices, and act is
-// the identity or a ReLU (activation 1).
+// the identity or a ReLU (activation 1). hasBias 1 adds bias[n] to each column, 2 adds bias[m]
+// to each row (the pointwise convolution's per-channel bias).
 // Tuning: GEMM_TSM x GEMM_TSN tile per work-group, staged GEMM_TSK deep in local memory; each
 // work-item computes GEMM_WPTM x GEMM_WPTN outputs, so the local size is
 // (GEMM_TSN / GEMM_WPTN, GEMM_TSM / GEMM_WPTM). Four variants (NN, NT, TN, TT) differ only in
@@ -118,7 +119,8 @@ KERNEL void NAME(const int M, const int N, const int K, const float alpha, const
             if (gn >= N) continue;                                                                    \
             float v = alpha * acc[wm][wn];                                                            \
             if (beta != 0.0f) v += beta * C[gm * ldc + gn];                                           \
-            if (hasBias) v += bias[offsetBias + gn];                                                  \
+            if (hasBias == 1) v += bias[offsetBias + gn];                                             \
+            else if (hasBias == 2) v += bias[offsetBias + gm];                                        \
             if (activation == 1) v = fmax(v, 0.0f);                                                   \
             C[gm * ldc + gn] = v;                                                                     \
         }                                                                                             \

@@ -2,6 +2,9 @@ import FlowCore
 
 /// Convolution as im2col + one batched-as-wide gemm (`conv.cl`, `gemm.cl`), mirroring the CPU
 /// backend's algorithm: the patch matrix is `[C·kh·kw, B·H·W]` and products are channel-major.
+/// A pointwise (1×1, unpadded) convolution skips both layout changes: per sample it is the
+/// product of the `[out, in]` weight with the sample's `[in, H·W]` block, so the forward and the
+/// data gradient are one batched gemm each, straight on NCHW (3 launches → 1 each way).
 extension KernelDevice {
     private func geometryArguments(_ g: ConvGeometry) -> [KernelArgument] {
         [
@@ -29,6 +32,12 @@ extension KernelDevice {
         _ g: ConvGeometry, input: any DeviceBuffer, weight: any DeviceBuffer, bias: (any DeviceBuffer)?,
         output: any DeviceBuffer
     ) throws {
+        if g.isPointwise {
+            let spec = GemmSpec(
+                m: g.outChannels, n: g.pixels, k: g.inChannels, batch: g.batch, strideA: 0, strideB: g.inChannels * g.pixels,
+                strideC: g.outChannels * g.pixels)
+            return try launchGemm(spec, a: weight, b: input, c: output, bias: bias, biasPerRow: true)
+        }
         let columns = g.batch * g.pixels
         let col = try im2col(g, input)
         let z = try makeBuffer(bytes: g.outputCount * 4)
@@ -41,6 +50,12 @@ extension KernelDevice {
     public func conv2dBackwardData(
         _ g: ConvGeometry, gradOutput: any DeviceBuffer, weight: any DeviceBuffer, gradInput: any DeviceBuffer
     ) throws {
+        if g.isPointwise {
+            let spec = GemmSpec(
+                m: g.inChannels, n: g.pixels, k: g.outChannels, transposeA: true, batch: g.batch, strideA: 0,
+                strideB: g.outChannels * g.pixels, strideC: g.inChannels * g.pixels)
+            return try gemm(spec, a: weight, b: gradOutput, c: gradInput, bias: nil)
+        }
         let columns = g.batch * g.pixels
         let dz = try toChannelMajor(g, gradOutput)
         let dcol = try makeBuffer(bytes: g.patchSize * columns * 4)
@@ -60,4 +75,9 @@ extension KernelDevice {
             try reduceSum(AxisView(outer: 1, mid: g.outChannels, inner: columns), squared: false, x: dz, out: gradBias)
         }
     }
+}
+
+extension ConvGeometry {
+    /// A 1×1 kernel without padding: each output pixel mixes the channels of the same input pixel.
+    var isPointwise: Bool { kernelH == 1 && kernelW == 1 && padTop == 0 && padLeft == 0 }
 }

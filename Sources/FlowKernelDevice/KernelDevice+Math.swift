@@ -10,6 +10,15 @@ extension KernelDevice {
     public func gemm(
         _ spec: GemmSpec, a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?
     ) throws {
+        try launchGemm(spec, a: a, b: b, c: c, bias: bias, biasPerRow: false)
+    }
+
+    /// `gemm`, with the bias indexed by output column (`bias[n]`, the contract's) or, for the
+    /// pointwise convolution, by output row (`bias[m]`: one value per output channel).
+    func launchGemm(
+        _ spec: GemmSpec, a: any DeviceBuffer, b: any DeviceBuffer, c: any DeviceBuffer, bias: (any DeviceBuffer)?,
+        biasPerRow: Bool
+    ) throws {
         guard spec.m > 0, spec.n > 0, spec.batch > 0 else { return }
         let kernel = "gemm_" + (spec.transposeA ? "t" : "n") + (spec.transposeB ? "t" : "n")
         let (localN, localM) = tuning.gemmLocal
@@ -20,7 +29,7 @@ extension KernelDevice {
             [
                 .int(spec.m), .int(spec.n), .int(spec.k), .float(spec.alpha), .float(spec.beta),
                 .buffer(a), .int(spec.strideA), .buffer(b), .int(spec.strideB), .buffer(c), .int(spec.strideC),
-                .optionalBuffer(bias), .int(bias == nil ? 0 : 1),
+                .optionalBuffer(bias), .int(bias == nil ? 0 : (biasPerRow ? 2 : 1)),
                 .int(spec.lda), .int(spec.ldb), .int(spec.ldc), .int(spec.offsetA), .int(spec.offsetB),
                 .int(spec.offsetC), .int(spec.offsetBias), .int(Int(spec.activation.rawValue)),
                 .int(spec.kernelVectorLoads),

@@ -23,6 +23,7 @@ private let referenceCases: [ConvCase] = [
     ConvCase(batch: 2, inChannels: 7, outChannels: 5, height: 9, width: 11, kernelH: 3, kernelW: 3, bias: true, masked: true),
     ConvCase(batch: 3, inChannels: 4, outChannels: 6, height: 7, width: 17, kernelH: 5, kernelW: 5, dilation: 2, bias: true),
     ConvCase(batch: 2, inChannels: 17, outChannels: 3, height: 1, width: 33, kernelH: 1, kernelW: 1),
+    ConvCase(batch: 3, inChannels: 66, outChannels: 70, height: 9, width: 8, kernelH: 1, kernelW: 1, bias: true),
     ConvCase(batch: 2, inChannels: 16, outChannels: 16, height: 16, width: 16, kernelH: 3, kernelW: 3, bias: true),
     // Fewer output than input channels on small images: computed on the output side on the CPU.
     ConvCase(batch: 3, inChannels: 64, outChannels: 4, height: 4, width: 4, kernelH: 3, kernelW: 3, bias: true),
