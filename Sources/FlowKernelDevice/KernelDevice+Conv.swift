@@ -2,10 +2,13 @@ import FlowCore
 
 /// Convolution as im2col + one batched-as-wide gemm (`conv.cl`, `gemm.cl`), mirroring the CPU
 /// backend's algorithm: the patch matrix is `[C·kh·kw, B·H·W]` and products are channel-major.
-/// A pointwise (1×1, unpadded) convolution skips both layout changes: per sample it is the
+/// A pointwise (1×1, unpadded) convolution can skip both layout changes: per sample it is the
 /// product of the `[out, in]` weight with the sample's `[in, H·W]` block, so the forward and the
-/// data gradient are one batched gemm each, straight on NCHW (3 launches → 1 each way).
+/// data gradient are one batched gemm each, straight on NCHW (3 launches → 1 each way), on
+/// images of at least `Tuning.pointwiseConvMinPixels` pixels.
 extension KernelDevice {
+    private func runsPointwise(_ g: ConvGeometry) -> Bool { g.isPointwise && g.pixels >= tuning.pointwiseConvMinPixels }
+
     private func geometryArguments(_ g: ConvGeometry) -> [KernelArgument] {
         [
             .int(g.batch), .int(g.inChannels), .int(g.height), .int(g.width), .int(g.kernelH), .int(g.kernelW),
@@ -32,7 +35,7 @@ extension KernelDevice {
         _ g: ConvGeometry, input: any DeviceBuffer, weight: any DeviceBuffer, bias: (any DeviceBuffer)?,
         output: any DeviceBuffer
     ) throws {
-        if g.isPointwise {
+        if runsPointwise(g) {
             let spec = GemmSpec(
                 m: g.outChannels, n: g.pixels, k: g.inChannels, batch: g.batch, strideA: 0, strideB: g.inChannels * g.pixels,
                 strideC: g.outChannels * g.pixels)
@@ -50,7 +53,7 @@ extension KernelDevice {
     public func conv2dBackwardData(
         _ g: ConvGeometry, gradOutput: any DeviceBuffer, weight: any DeviceBuffer, gradInput: any DeviceBuffer
     ) throws {
-        if g.isPointwise {
+        if runsPointwise(g) {
             let spec = GemmSpec(
                 m: g.inChannels, n: g.pixels, k: g.outChannels, transposeA: true, batch: g.batch, strideA: 0,
                 strideB: g.outChannels * g.pixels, strideC: g.inChannels * g.pixels)

@@ -9,6 +9,12 @@ package struct Tuning: Equatable, Sendable {
     package var gemmTileK = 16
     package var gemmWorkPerThreadM = 4
     package var gemmWorkPerThreadN = 4
+    /// Pixels per sample from which a pointwise (1×1) convolution runs as one batched gemm on
+    /// NCHW (one launch) rather than im2col, a wide gemm and a layout change (three). The batched
+    /// product gives each sample its own tiles, so images smaller than a tile leave most of each
+    /// tile idle. On a GPU that idle arithmetic costs less than the two launches it saves (a
+    /// judgement: no GPU has measured it yet), so the default is 1; PoCL sets the tile width.
+    package var pointwiseConvMinPixels = 1
 
     /// The kernels' own defaults; `forDevice` adjusts them.
     package init() {}
@@ -29,7 +35,7 @@ package struct Tuning: Equatable, Sendable {
     ]
 
     /// PoCL on CPUs (its device names start "pthread-" or, from PoCL 4, "cpu-"): large
-    /// work-groups cost more to schedule than they gain. The gemm keeps its 64×64 tile but gives
+    /// work-groups cost more to schedule than they gain, and idle work-items cost time. The gemm keeps its 64×64 tile but gives
     /// each work-item 16×8 outputs (32 work-items a group instead of 256): PoCL runs a group's
     /// work-items as loops on one thread and keeps what lives across a barrier in memory, so fewer,
     /// larger work-items cost less. Measured on PoCL 3.1 against the default 4×4, in turn: 2–5×
@@ -39,6 +45,10 @@ package struct Tuning: Equatable, Sendable {
         $0.elementwiseGroupSize = 64
         $0.gemmWorkPerThreadM = 16
         $0.gemmWorkPerThreadN = 8
+        // Measured on W4 (4×4 and 2×2 images after the squeezes), PoCL 3.1: the batched 1×1
+        // convolution made training ×0.86–0.89 as fast, since each sample's 16 or 4 pixels fill
+        // a quarter or less of a 64-wide tile and PoCL pays for the idle work-items.
+        $0.pointwiseConvMinPixels = $0.gemmTileN
     }
 
     package static func forDevice(named name: String, maxWorkGroupSize: Int) -> Tuning {
