@@ -8,7 +8,8 @@
 // how a tile is loaded; the load order is chosen so neighbouring work-items read neighbouring
 // addresses for every variant.
 // Vector loads: bit 0 of `vectorLoads` says A's layout allows 4-float loads along its contiguous
-// index (lda, offsetA and strideA all multiples of 4), bit 1 the same for B; the host decides.
+// index (lda and offsetA multiples of 4, and strideA when batched), bit 1 the same for B; the
+// host decides (GemmSpec.kernelVectorLoads).
 // A tile that lies wholly inside the matrix is then staged with VLOAD4, one load for four
 // elements; edge tiles keep the bounds-checked scalar loads. Both stage the same values, so the
 // product is bit-identical either way.

@@ -7,7 +7,11 @@ import FlowCore
 /// data gradient are one batched gemm each, straight on NCHW (3 launches → 1 each way), on
 /// images of at least `Tuning.pointwiseConvMinPixels` pixels.
 extension KernelDevice {
-    private func runsPointwise(_ g: ConvGeometry) -> Bool { g.isPointwise && g.pixels >= tuning.pointwiseConvMinPixels }
+    /// The batch becomes the launch's third grid dimension, which CUDA caps at 65,535 (the im2col
+    /// path puts batch × pixels on the first, which is not).
+    private func runsPointwise(_ g: ConvGeometry) -> Bool {
+        g.isPointwise && g.pixels >= tuning.pointwiseConvMinPixels && g.batch <= 65_535
+    }
 
     private func geometryArguments(_ g: ConvGeometry) -> [KernelArgument] {
         [

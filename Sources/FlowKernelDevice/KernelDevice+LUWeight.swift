@@ -1,7 +1,7 @@
 import FlowCore
 
 /// Glow's LU weight in one launch each way (`lu_weight`, `lu_weight_bwd` in `channel.cl`) instead
-/// of the fallback's 13 forward and 14 backward: one work-item per weight entry, each summing
+/// of the fallback's 13 each way: one work-item per weight entry, each summing
 /// its row-by-column product directly from the factors.
 extension KernelDevice: LUWeightCapable {
     public func luWeight(

@@ -20,6 +20,8 @@ public struct TestDevice: Sendable, CustomStringConvertible {
 public enum TestDevices {
     public static var all: [TestDevice] { discovery.devices }
     public static var openCL: [TestDevice] { all.filter(\.isOpenCL) }
+    /// The devices that run `Kernels/*.cl` (OpenCL, CUDA).
+    public static var kernel: [TestDevice] { all.filter { $0.info.kind != .cpu } }
     public static var cpu: TestDevice? { all.first { $0.info.kind == .cpu } }
     /// Devices the registry listed but that could not be opened, with the error.
     public static var failures: [String] { discovery.failures }

@@ -14,6 +14,8 @@ private let forwardCases: [ConvCase] = [
     ConvCase(batch: 3, inChannels: 33, outChannels: 17, height: 1, width: 1, kernelH: 1, kernelW: 1, bias: true),
     // 1×1 over more than one 64×64 gemm tile in channels and pixels (a batched product on kernel devices).
     ConvCase(batch: 3, inChannels: 70, outChannels: 65, height: 9, width: 9, kernelH: 1, kernelW: 1, bias: true),
+    // The same with every row 4-aligned (the gemm's vector loads for both operands).
+    ConvCase(batch: 2, inChannels: 68, outChannels: 66, height: 9, width: 8, kernelH: 1, kernelW: 1, bias: true),
     ConvCase(batch: 1, inChannels: 7, outChannels: 3, height: 17, width: 7, kernelH: 3, kernelW: 3, bias: true),
     ConvCase(batch: 2, inChannels: 4, outChannels: 4, height: 5, width: 9, kernelH: 3, kernelW: 3, masked: true),
     ConvCase(batch: 2, inChannels: 3, outChannels: 7, height: 9, width: 6, kernelH: 5, kernelW: 5, bias: true),

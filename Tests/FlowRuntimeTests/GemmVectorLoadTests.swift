@@ -13,7 +13,7 @@ import Testing
     /// tile's depth (every tile an edge tile along k); a wide batch-free weight-gradient shape.
     private static let shapes: [(Int, Int, Int)] = [(64, 64, 16), (136, 72, 52), (200, 132, 100), (68, 260, 12), (128, 64, 256)]
 
-    @Test(arguments: TestDevices.openCL)
+    @Test(arguments: TestDevices.kernel)
     func vectorAndScalarLoadsAgreeBitForBit(_ d: TestDevice) throws {
         var rng = SeededRandom(seed: 41)
         for (m, n, k) in Self.shapes {

@@ -53,6 +53,19 @@ import Testing
         }
     }
 
+    /// Gradients shaped for another weight or batch than the forward's are refused.
+    @Test(arguments: TestDevices.all)
+    func mismatchedGradientsAreRefused(_ d: TestDevice) throws {
+        var rng = SeededRandom(seed: 54)
+        let parts = try Self.parts(ReferenceLUWeight.random(channels: 4, random: &rng), on: d.device)
+        let tape = try Tensor.luWeight(parts, batch: 3, logDetScale: 1).tape
+        let (square, wrongSquare) = (try Tensor.zeros([4, 4], on: d.device), try Tensor.zeros([3, 3], on: d.device))
+        let (logDet, wrongLogDet) = (try Tensor.zeros([3], on: d.device), try Tensor.zeros([2], on: d.device))
+        #expect(throws: FlowError.self) { try Tensor.luWeightBackward(tape, gradWeight: wrongSquare, gradLogDet: logDet) }
+        #expect(throws: FlowError.self) { try Tensor.luWeightBackward(tape, gradWeight: square, gradLogDet: wrongLogDet) }
+        _ = try Tensor.luWeightBackward(tape, gradWeight: square, gradLogDet: logDet)
+    }
+
     /// A row order that is not a permutation is refused, naming it.
     @Test func badRowOrderIsRefused() throws {
         guard let cpu = TestDevices.cpu else { return }

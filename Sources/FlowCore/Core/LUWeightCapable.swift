@@ -27,7 +27,7 @@ public protocol LUWeightCapable: Device {
 }
 
 /// The buffers of an LU-parametrised weight, as `LUWeightCapable` receives them.
-public struct LUWeightBuffers {
+public struct LUWeightBuffers: Sendable {
     public var channels: Int
     public var lower: any DeviceBuffer
     public var upper: any DeviceBuffer

@@ -10,6 +10,7 @@ public struct LUWeightGradients: Sendable {
 /// factors it computed (a capable device recomputes what it needs inside its backward op).
 public struct LUWeightTape: Sendable {
     public var parts: LUWeightParts
+    public var batch: Int
     public var logDetScale: Float
     fileprivate var fallback: LUFallbackFactors?
 }
@@ -34,22 +35,22 @@ extension Tensor {
         if usingCapability, let capable = device as? any LUWeightCapable {
             let (weight, logDet) = (try Tensor.empty([parts.channels, parts.channels], on: device), try Tensor.empty([batch], on: device))
             try capable.luWeight(parts.buffers, batch: batch, logDetScale: logDetScale, weight: weight.buffer, logDet: logDet.buffer)
-            return (weight, logDet, LUWeightTape(parts: parts, logDetScale: logDetScale, fallback: nil))
+            return (weight, logDet, LUWeightTape(parts: parts, batch: batch, logDetScale: logDetScale, fallback: nil))
         }
         let factors = try LUFallbackFactors(parts)
         let total = try parts.logS.sum().unary(.scale(logDetScale))
         let weight = try factors.permutedLower.matmul(factors.upperFull)
-        return (weight, try broadcastScalar(total, count: batch), LUWeightTape(parts: parts, logDetScale: logDetScale, fallback: factors))
+        return (weight, try broadcastScalar(total, count: batch), LUWeightTape(parts: parts, batch: batch, logDetScale: logDetScale, fallback: factors))
     }
 
     /// The gradients of `luWeight`'s parts from those of its weight (`[C, C]`) and log-det
     /// (`[batch]`). Runs the way the forward ran (through the capability or the fallback).
     public static func luWeightBackward(_ tape: LUWeightTape, gradWeight: Tensor, gradLogDet: Tensor) throws -> LUWeightGradients {
         let (op, parts, logDetScale) = ("luWeightBackward", tape.parts, tape.logDetScale)
-        try checkLU(op, parts, batch: gradLogDet.count)
+        try checkLU(op, parts, batch: tape.batch)
         try Validate.sameDevice(op, parts.lower, gradWeight, gradLogDet)
         try Validate.shape(op, "gradWeight", gradWeight, [parts.channels, parts.channels])
-        try Validate.rank(op, "gradLogDet", gradLogDet, 1...1)
+        try Validate.shape(op, "gradLogDet", gradLogDet, [tape.batch])
         let device = parts.lower.device
         guard let factors = tape.fallback else {
             guard let capable = device as? any LUWeightCapable else {
