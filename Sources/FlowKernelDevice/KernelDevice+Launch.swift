@@ -2,6 +2,7 @@ import FlowCore
 
 extension KernelDevice: KernelLaunchCounting {
     public var kernelLaunches: Int { withLock { launchCount } }
+    public var kernelLaunchesByKernel: [String: Int] { withLock { launchCountByKernel } }
 }
 
 extension KernelDevice {
@@ -34,6 +35,7 @@ extension KernelDevice {
         try withLock {
             try runtime.launch(kernel, in: self.program(program), global: rounded, local: local, arguments: resolved)
             launchCount += 1
+            launchCountByKernel[kernel, default: 0] += 1
         }
     }
 

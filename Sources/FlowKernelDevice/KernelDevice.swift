@@ -28,6 +28,8 @@ public final class KernelDevice<Runtime: KernelRuntime>: Device, @unchecked Send
     package internal(set) var buildCounts = (compiled: 0, loadedFromCache: 0)
     /// Kernels enqueued (`KernelLaunchCounting`), counted under `lock`.
     var launchCount = 0
+    /// `launchCount` per kernel name, counted under `lock`.
+    var launchCountByKernel: [String: Int] = [:]
     /// Bound to optional buffer arguments that are absent (kernels check a flag before reading it).
     let placeholder: UInt
 

@@ -49,27 +49,45 @@ struct WorkloadBenchmark {
         return String(
             format: #"{"workload":"%@","name":"%@","device":"%@","batch":%d,"parameters":%d,"trainSamplesPerSecond":%@,"logProbSamplesPerSecond":%@,"sampleSamplesPerSecond":%@,"peakRSSMB":%.1f%@}"#,
             workload.rawValue, workload.title, device.info.selector, workload.batchSize, free, train.json, logProb.json, sample.json,
-            Double(usage.ru_maxrss) / 1024, launches.map { #","kernelLaunches":{"train":\#($0.train),"logProb":\#($0.logProb),"sample":\#($0.sample)}"# } ?? "")
+            Double(usage.ru_maxrss) / 1024, launches?.json ?? "")
     }
 
     /// Kernels one training step, one `logProb` and one sampling call enqueue, on a device that
-    /// counts them (nil on the CPU).
-    private func launchesPerCall(flow: Flow, adam: Adam, batch: Tensor) throws -> (train: Int, logProb: Int, sample: Int)? {
+    /// counts them (nil on the CPU), and the training step's per kernel name.
+    private func launchesPerCall(flow: Flow, adam: Adam, batch: Tensor) throws -> Launches? {
         guard let counting = device as? any KernelLaunchCounting else { return nil }
         func count(_ body: () throws -> Void) throws -> Int {
             let before = counting.kernelLaunches
             try body()
             return counting.kernelLaunches - before
         }
+        let namesBefore = counting.kernelLaunchesByKernel
+        let train = try count {
+            flow.zeroGrad()
+            _ = try flow.meanNLLBackward(batch)
+            try adam.update(learningRate: 1e-3)
+        }
+        let trainByKernel = counting.kernelLaunchesByKernel
+            .map { ($0.key, $0.value - (namesBefore[$0.key] ?? 0)) }.filter { $0.1 > 0 }
         var random = RandomStream(seed: 6)
-        return (
-            train: try count {
-                flow.zeroGrad()
-                _ = try flow.meanNLLBackward(batch)
-                try adam.update(learningRate: 1e-3)
-            },
-            logProb: try count { _ = try flow.logProb(batch) },
-            sample: try count { _ = try flow.sample(workload.batchSize, random: &random, on: device) })
+        return Launches(
+            train: train, logProb: try count { _ = try flow.logProb(batch) },
+            sample: try count { _ = try flow.sample(workload.batchSize, random: &random, on: device) },
+            trainByKernel: Dictionary(uniqueKeysWithValues: trainByKernel))
+    }
+
+    /// Launch counts of one call each, and of the training step per kernel name.
+    private struct Launches {
+        var train: Int
+        var logProb: Int
+        var sample: Int
+        var trainByKernel: [String: Int]
+
+        /// `,"kernelLaunches":{…},"trainLaunchesByKernel":{…}` (names sorted, for stable output).
+        var json: String {
+            let byKernel = trainByKernel.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+            return #","kernelLaunches":{"train":\#(train),"logProb":\#(logProb),"sample":\#(sample)},"trainLaunchesByKernel":{\#(byKernel)}"#
+        }
     }
 
     /// Runs `body` `warmUp` times, then three repeats of N calls; samples/s from each repeat's median.

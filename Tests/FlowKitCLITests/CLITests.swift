@@ -115,6 +115,10 @@ struct CLITests {
         let (train, logProb, sample) = (launches["train"] ?? 0, launches["logProb"] ?? 0, launches["sample"] ?? 0)
         #expect(logProb >= 8 * 5 && sample >= 8 * 5, "\(launches)")
         #expect(train >= 8 * (5 + 13) && train > logProb, "\(launches)")
+        // The training step per kernel: the same launches, by name.
+        let byKernel = try #require(line?["trainLaunchesByKernel"] as? [String: Int])
+        #expect(byKernel.values.reduce(0, +) == train, "\(byKernel)")
+        #expect(byKernel["mlp_coupling_fwd"] == 8 && byKernel["adam_step_group"] != nil, "\(byKernel)")
     }
 
     /// `bench --workload W5 --export` (what `bench/peers.py`'s cross-check runs, with fewer steps)

@@ -4,4 +4,6 @@
 public protocol KernelLaunchCounting: Device {
     /// Kernels enqueued on this device since it was opened.
     var kernelLaunches: Int { get }
+    /// The same, per kernel name (`gemm_nn`, `coupling_fwd`, …): where the launches go.
+    var kernelLaunchesByKernel: [String: Int] { get }
 }
