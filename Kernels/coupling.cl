@@ -130,3 +130,77 @@ KERNEL void mlp_coupling_scatter(const int rows, const int features, const int k
     if (q < kept) dx[row * features + order[q]] += dinput[i];
     else dcontext[row * context_features + (q - kept)] = dinput[i];
 }
+
+// ---- Affine coupling on channels (ChannelCouplingCapable): x and y are [B, C, positions], the
+// transformed channels are [transformedStart, transformedStart + transformed), and h is
+// [B, 2·transformed, positions] with piece k of transformed channel j at channel
+// channel_piece(k, j); the shift is piece shiftPiece, the raw scale the other one. Same
+// arithmetic as coupling_fwd/coupling_bwd, read straight from the whole tensors.
+INLINE int channel_piece(const int interleaved, const int transformed, const int piece, const int j) {
+    return interleaved ? 2 * j + piece : piece * transformed + j;
+}
+
+// One work-group per sample: kept channels copied, the others coupled, the log-det summed in a
+// fixed tree order.
+KERNEL void channel_coupling_fwd(const int channels, const int positions, const int transformedStart, const int transformed,
+                                 const int interleaved, const int shiftPiece, const int kind, const int order, const int inverse,
+                                 GLOBAL const float* x, GLOBAL const float* h, GLOBAL float* y, GLOBAL float* logdet) {
+    LOCAL_ARRAY float scratch[WGS];
+    const int b = GROUP_ID(0);
+    const int perSample = channels * positions;
+    float partial = 0.0f;
+    for (int e = LOCAL_ID(0); e < perSample; e += LOCAL_SIZE(0)) {
+        const int i = b * perSample + e;
+        const int j = e / positions - transformedStart;
+        if (j < 0 || j >= transformed) {
+            y[i] = x[i];
+            continue;
+        }
+        const int hBase = b * 2 * transformed * positions + e % positions;
+        const float t = h[hBase + channel_piece(interleaved, transformed, shiftPiece, j) * positions];
+        const float3 scale = coupling_scale(kind, h[hBase + channel_piece(interleaved, transformed, 1 - shiftPiece, j) * positions]);
+        partial += scale.y;
+        if (order == 0) y[i] = inverse ? (x[i] - t) / scale.x : x[i] * scale.x + t;
+        else            y[i] = inverse ? x[i] / scale.x + t : (x[i] - t) * scale.x;
+    }
+    const float total = group_sum(scratch, partial);
+    if (LOCAL_ID(0) == 0) logdet[b] = inverse ? -total : total;
+}
+
+// One item per element of x: kept channels pass dy through; a transformed one writes dx and the
+// two channels of dh it was computed from (each entry of dh is written by exactly one item).
+KERNEL void channel_coupling_bwd(const int batch, const int channels, const int positions, const int transformedStart,
+                                 const int transformed, const int interleaved, const int shiftPiece, const int kind,
+                                 const int order, GLOBAL const float* x, GLOBAL const float* h, GLOBAL const float* dy,
+                                 GLOBAL const float* dlogdet, GLOBAL float* dx, GLOBAL float* dh) {
+    const int i = GLOBAL_ID(0);
+    const int perSample = channels * positions;
+    if (i >= batch * perSample) return;
+    const int b = i / perSample;
+    const int e = i % perSample;
+    const int j = e / positions - transformedStart;
+    if (j < 0 || j >= transformed) {
+        dx[i] = dy[i];
+        return;
+    }
+    const int hBase = b * 2 * transformed * positions + e % positions;
+    const int ti = hBase + channel_piece(interleaved, transformed, shiftPiece, j) * positions;
+    const int si = hBase + channel_piece(interleaved, transformed, 1 - shiftPiece, j) * positions;
+    const float3 scale = coupling_scale(kind, h[si]);
+    const float g = dy[i];
+    const float u = order == 0 ? x[i] : x[i] - h[ti];
+    dx[i] = g * scale.x;
+    dh[ti] = order == 0 ? g : -g * scale.x;
+    dh[si] = (g * u * scale.x + dlogdet[b]) * scale.z;
+}
+
+// dx[:, keptStart + c] += gradKept[:, c]: the conditioner's share of the kept channels' gradient.
+KERNEL void channel_coupling_add_kept(const int batch, const int channels, const int positions, const int keptStart,
+                                      const int kept, GLOBAL const float* gradKept, GLOBAL float* dx) {
+    const int i = GLOBAL_ID(0);
+    const int perSample = kept * positions;
+    if (i >= batch * perSample) return;
+    const int b = i / perSample;
+    const int r = i % perSample;
+    dx[(b * channels + keptStart) * positions + r] += gradKept[i];
+}

@@ -44,6 +44,7 @@ public struct CheckSuite: Sendable {
                 ConvChecks.run(r)
                 CouplingChecks.run(r)
                 MLPCouplingChecks.run(r)
+                ChannelCouplingChecks.run(r)
                 SplineChecks.run(r)
                 MixtureChecks.run(r)
                 ChannelChecks.run(r)

@@ -49,6 +49,7 @@ public final class AffineCoupling: Bijector {
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         if let fused = fusedParts { return try fusedForward(x, context: context, fused) }
+        if let spec = channelCouplingSpec(x) { return try channelForward(x, context: context, spec) }
         let (kept, transformed) = try mask.split(x)
         let (shift, rawScale, conditionerTape) = try parameters(kept, context: context)
         let (output, logDet) = try transformed.affineCoupling(shift: shift, rawScale: rawScale, scale: scale, order: order)
@@ -58,6 +59,7 @@ public final class AffineCoupling: Bijector {
 
     public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult {
         if let fused = fusedParts { return try fusedInverse(z, context: context, fused) }
+        if let spec = channelCouplingSpec(z) { return try channelInverse(z, context: context, spec) }
         let (kept, transformed) = try mask.split(z)
         let (shift, rawScale, _) = try parameters(kept, context: context)
         let (output, logDet) = try transformed.affineCoupling(shift: shift, rawScale: rawScale, scale: scale, order: order, inverse: true)
@@ -66,6 +68,7 @@ public final class AffineCoupling: Bijector {
 
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
         if let fused = tape as? FusedTape { return try fusedBackward(fused, gradOutput: gradOutput, gradLogDet: gradLogDet) }
+        if let channel = tape as? ChannelTape { return try channelBackward(channel, gradOutput: gradOutput, gradLogDet: gradLogDet) }
         let tape = try self.tape(tape, as: Tape.self)
         let (gradKept, gradTransformedOutput) = try mask.split(gradOutput)
         let coupling = try Tensor.affineCouplingBackward(
