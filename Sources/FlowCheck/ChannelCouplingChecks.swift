@@ -37,16 +37,21 @@ enum ChannelCouplingChecks {
                 "channel coupling logDet", label, result.logDet, expected.logDet, rtol: OpTolerance.couplingRtol,
                 atol: OpTolerance.couplingLogDet(raw.spec, rawScale: raw.rawScale))
         }
-        // The conditioner's share of the kept channels' gradient is zero here: ∂x is the coupling's own.
+        // A stand-in conditioner share of the kept channels' gradient, which must be added to theirs.
+        let share = rng.floats(spec.batch * spec.kept * spec.positions)
         var gradH: Tensor?
         let gradX = try Tensor.channelAffineCouplingBackward(
             xT, conditionerOutput: hT, spec: spec, gradOutput: r.tensor(gradY, [spec.batch, spec.channels, spec.positions]),
             gradLogDet: r.tensor(gradLogDet, [spec.batch])
         ) { grad in
             gradH = grad
-            return try Tensor.zeros([spec.batch, spec.kept, spec.positions], on: r.device)
+            return try r.tensor(share, [spec.batch, spec.kept, spec.positions])
         }
-        let expected = Reference.channelCouplingBackward(spec, x: x, h: h, gradY: gradY, gradLogDet: gradLogDet)
+        var expected = Reference.channelCouplingBackward(spec, x: x, h: h, gradY: gradY, gradLogDet: gradLogDet)
+        for (k, value) in share.enumerated() {
+            let (b, rest) = (k / (spec.kept * spec.positions), k % (spec.kept * spec.positions))
+            expected.input[(b * spec.channels + spec.keptStart) * spec.positions + rest] += value
+        }
         try r.close("channel coupling ∂x", shapes, gradX, expected.input, rtol: OpTolerance.couplingRtol, atol: OpTolerance.couplingAtol)
         guard let gradH else { throw CheckFailure("the conditioner's backward was not called") }
         try r.close("channel coupling ∂h", shapes, gradH, expected.conditionerOutput, rtol: OpTolerance.couplingRtol, atol: OpTolerance.couplingAtol)

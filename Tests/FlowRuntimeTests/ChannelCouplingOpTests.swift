@@ -71,11 +71,16 @@ import Testing
         }
     }
 
-    /// A conditioner output or a returned gradient of the wrong shape is refused, naming it.
+    /// An input, a conditioner output or a returned gradient of the wrong shape is refused, and so
+    /// is a spec with fewer than two channels.
     @Test(arguments: TestDevices.all)
     func wrongShapesAreRefused(_ d: TestDevice) throws {
         let spec = Self.specs[0]
         let x = try Tensor.zeros([3, 4, 16], on: d.device)
+        #expect(throws: FlowError.self) { try Tensor.channelCouplingKept(Tensor.zeros([3, 5, 16], on: d.device), spec) }
+        var single = spec
+        single.channels = 1
+        #expect(throws: FlowError.self) { try Tensor.channelCouplingKept(Tensor.zeros([3, 1, 16], on: d.device), single) }
         #expect(throws: FlowError.self) { try Tensor.channelAffineCoupling(x, conditionerOutput: Tensor.zeros([3, 3, 16], on: d.device), spec: spec) }
         let h = try Tensor.zeros([3, 4, 16], on: d.device)
         #expect(throws: FlowError.self) {

@@ -2,11 +2,16 @@ extension Tensor {
     /// The kept channels of `x` (the conditioner's input of a channel coupling): one slab copy.
     public static func channelCouplingKept(_ x: Tensor, _ spec: ChannelCouplingSpec) throws -> Tensor {
         try checkChannelCoupling("channelCouplingKept", x, nil, spec)
-        let kept = try Tensor.empty(x.shape.replacing(at: 1, with: spec.kept), on: x.device)
+        return try channelSlab(x, spec, start: spec.keptStart, count: spec.kept)
+    }
+
+    /// Channels `[start, start + count)` of `x`, which `spec` describes.
+    private static func channelSlab(_ x: Tensor, _ spec: ChannelCouplingSpec, start: Int, count: Int) throws -> Tensor {
+        let slab = try Tensor.empty(x.shape.replacing(at: 1, with: count), on: x.device)
         try x.device.copySlab(
-            outer: spec.batch, inner: spec.positions, length: spec.kept, source: x.buffer, sourceMid: spec.channels,
-            sourceStart: spec.keptStart, destination: kept.buffer, destinationMid: spec.kept, destinationStart: 0)
-        return kept
+            outer: spec.batch, inner: spec.positions, length: count, source: x.buffer, sourceMid: spec.channels,
+            sourceStart: start, destination: slab.buffer, destinationMid: count, destinationStart: 0)
+        return slab
     }
 
     /// An affine coupling on the channels of `x` (`ChannelCouplingSpec`) whose shift and raw scale
@@ -75,7 +80,7 @@ extension Tensor {
         // What the op means: the coupling's backward on the transformed channels, its shift and
         // raw-scale gradients put back into h's layout, the conditioner's share added to the kept
         // channels' own gradient.
-        let (_, transformed) = try channelSplit(x, spec)
+        let transformed = try channelSlab(x, spec, start: spec.transformedStart, count: spec.transformed)
         let (gradKeptDirect, gradTransformed) = try channelSplit(gradOutput, spec)
         let (shift, rawScale) = try channelPieces(h, spec)
         let coupling = try Tensor.affineCouplingBackward(
@@ -91,8 +96,11 @@ extension Tensor {
 
     private static func checkChannelCoupling(_ op: String, _ x: Tensor, _ h: Tensor?, _ spec: ChannelCouplingSpec) throws {
         try Validate.rank(op, "input", x, 2...4)
+        guard spec.channels >= 2 else {
+            throw FlowError.invalidArgument(op: op, detail: "a coupling needs at least 2 channels, got \(spec.channels)")
+        }
         let expected = [spec.batch, spec.channels]
-        guard spec.channels >= 2, Array(x.shape.prefix(2)) == expected, x.shape.dropFirst(2).reduce(1, *) == spec.positions else {
+        guard Array(x.shape.prefix(2)) == expected, x.shape.dropFirst(2).reduce(1, *) == spec.positions else {
             throw FlowError.shapeMismatch(
                 op: op, detail: "input \(x.shape), expected [\(spec.batch), \(spec.channels), …] with \(spec.positions) positions per channel")
         }
