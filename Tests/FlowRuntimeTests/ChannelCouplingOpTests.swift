@@ -71,6 +71,24 @@ import Testing
         }
     }
 
+    /// A spec whose tensors the kernels' 32-bit indices cannot address is refused before anything
+    /// is enqueued (the buffers here are far too small: a launch would write past them).
+    @Test(arguments: TestDevices.kernel)
+    func sizesBeyondThirtyTwoBitsAreRefused(_ d: TestDevice) throws {
+        let device = try #require(d.device as? any ChannelCouplingCapable)
+        var spec = Self.specs[0]
+        (spec.batch, spec.positions) = (1 << 16, 1 << 14)
+        let small = try Tensor.zeros([8], on: d.device).buffer
+        #expect(throws: FlowError.self) {
+            try device.channelCoupling(spec, inverse: false, x: small, conditionerOutput: small, y: small, logDet: small)
+        }
+        #expect(throws: FlowError.self) {
+            try device.channelCouplingBackward(
+                spec, x: small, conditionerOutput: small, gradY: small, gradLogDet: small, gradX: small, gradConditionerOutput: small)
+        }
+        #expect(throws: FlowError.self) { try device.channelCouplingAddKept(spec, gradKept: small, gradX: small) }
+    }
+
     /// An input, a conditioner output or a returned gradient of the wrong shape is refused, and so
     /// is a spec with fewer than two channels.
     @Test(arguments: TestDevices.all)
