@@ -13,11 +13,7 @@ enum LUWeightChecks {
                 let reference = ReferenceLUWeight.random(channels: channels, random: &rng)
                 let (batch, scale) = (5, 16.0)
                 let n = channels
-                let parts = LUWeightParts(
-                    lower: try r.tensor(reference.lower, [n, n]), upper: try r.tensor(reference.upper, [n, n]),
-                    logS: try r.tensor(reference.logS, [n]), signs: try r.tensor(reference.signs, [n]),
-                    permutation: try LUPermutation(rowOrder: reference.rowOrder, on: r.device, op: "lu weight"))
-                let forward = try Tensor.luWeight(parts, batch: batch, logDetScale: Float(scale))
+                let forward = try Tensor.luWeight(reference.parts(on: r.device), batch: batch, logDetScale: Float(scale))
                 try r.close("lu weight", shapes, forward.weight, reference.weight, rtol: OpTolerance.luWeightRtol, atol: reference.weightTolerance)
                 try r.close(
                     "lu weight logDet", shapes, forward.logDet, [Double](repeating: scale * reference.logS.reduce(0, +), count: batch),

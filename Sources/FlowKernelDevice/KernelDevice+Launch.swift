@@ -1,7 +1,7 @@
 import FlowCore
 
 extension KernelDevice: KernelLaunchCounting {
-    public var kernelLaunches: Int { withLock { launchCount } }
+    public var kernelLaunches: Int { withLock { launchCountByKernel.values.reduce(0, +) } }
     public var kernelLaunchesByKernel: [String: Int] { withLock { launchCountByKernel } }
 }
 
@@ -34,7 +34,6 @@ extension KernelDevice {
         }
         try withLock {
             try runtime.launch(kernel, in: self.program(program), global: rounded, local: local, arguments: resolved)
-            launchCount += 1
             launchCountByKernel[kernel, default: 0] += 1
         }
     }

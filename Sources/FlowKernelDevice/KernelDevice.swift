@@ -26,9 +26,7 @@ public final class KernelDevice<Runtime: KernelRuntime>: Device, @unchecked Send
     var programs: [String: Runtime.Program] = [:]
     /// How the programs of this device were obtained (compiled from source or loaded from the disk cache).
     package internal(set) var buildCounts = (compiled: 0, loadedFromCache: 0)
-    /// Kernels enqueued (`KernelLaunchCounting`), counted under `lock`.
-    var launchCount = 0
-    /// `launchCount` per kernel name, counted under `lock`.
+    /// Kernels enqueued per kernel name (`KernelLaunchCounting`), counted under `lock`.
     var launchCountByKernel: [String: Int] = [:]
     /// Bound to optional buffer arguments that are absent (kernels check a flag before reading it).
     let placeholder: UInt

@@ -9,20 +9,12 @@ import Testing
 @Suite struct LUWeightOpTests {
     private static let channelCounts = [1, 2, 3, 5, 8, 17]
 
-    private static func parts(_ reference: ReferenceLUWeight, on device: any Device) throws -> LUWeightParts {
-        let n = reference.channels
-        let tensor = { (values: [Double], shape: [Int]) in try Tensor(values.map(Float.init), shape: shape, on: device) }
-        return LUWeightParts(
-            lower: try tensor(reference.lower, [n, n]), upper: try tensor(reference.upper, [n, n]), logS: try tensor(reference.logS, [n]),
-            signs: try tensor(reference.signs, [n]), permutation: try LUPermutation(rowOrder: reference.rowOrder, on: device, op: "test"))
-    }
-
     @Test(arguments: TestDevices.all, [true, false])
     func weightAndLogDetMatchReference(_ d: TestDevice, usingCapability: Bool) throws {
         var rng = SeededRandom(seed: 51)
         for n in Self.channelCounts {
             let reference = ReferenceLUWeight.random(channels: n, random: &rng)
-            let parts = try Self.parts(reference, on: d.device)
+            let parts = try reference.parts(on: d.device)
             for (batch, scale) in [(1, 16.0), (5, -4.0)] {
                 let result = try Tensor.luWeight(parts, batch: batch, logDetScale: Float(scale), usingCapability: usingCapability)
                 let what = "\(n) channels, capability \(usingCapability)"
@@ -40,7 +32,7 @@ import Testing
             let reference = ReferenceLUWeight.random(channels: n, random: &rng)
             let (batch, scale) = (3, 9.0)
             let (gradWeight, gradLogDet) = (rng.floats(n * n), rng.floats(batch))
-            let tape = try Tensor.luWeight(Self.parts(reference, on: d.device), batch: batch, logDetScale: Float(scale), usingCapability: usingCapability).tape
+            let tape = try Tensor.luWeight(reference.parts(on: d.device), batch: batch, logDetScale: Float(scale), usingCapability: usingCapability).tape
             let grads = try Tensor.luWeightBackward(
                 tape, gradWeight: Tensor(gradWeight.map(Float.init), shape: [n, n], on: d.device),
                 gradLogDet: Tensor(gradLogDet.map(Float.init), shape: [batch], on: d.device))
@@ -57,7 +49,7 @@ import Testing
     @Test(arguments: TestDevices.all)
     func mismatchedGradientsAreRefused(_ d: TestDevice) throws {
         var rng = SeededRandom(seed: 54)
-        let parts = try Self.parts(ReferenceLUWeight.random(channels: 4, random: &rng), on: d.device)
+        let parts = try ReferenceLUWeight.random(channels: 4, random: &rng).parts(on: d.device)
         let tape = try Tensor.luWeight(parts, batch: 3, logDetScale: 1).tape
         let (square, wrongSquare) = (try Tensor.zeros([4, 4], on: d.device), try Tensor.zeros([3, 3], on: d.device))
         let (logDet, wrongLogDet) = (try Tensor.zeros([3], on: d.device), try Tensor.zeros([2], on: d.device))

@@ -46,15 +46,20 @@ extension Reference {
         return (y, result.logDet)
     }
 
-    /// `∂L/∂x` before the conditioner's share (kept channels: `gradY`'s) and `∂L/∂h`.
+    /// `∂L/∂x` (kept channels: `gradY`'s plus the conditioner's share `keptShare`
+    /// `[B, kept, positions]`) and `∂L/∂h`.
     public static func channelCouplingBackward(
-        _ spec: ChannelCouplingSpec, x: [Double], h: [Double], gradY: [Double], gradLogDet: [Double]
+        _ spec: ChannelCouplingSpec, x: [Double], h: [Double], gradY: [Double], gradLogDet: [Double], keptShare: [Double]
     ) -> (input: [Double], conditionerOutput: [Double]) {
         let parts = channelCouplingParts(spec, x: x, h: h)
         let grads = couplingBackward(
             parts.spec, x: parts.transformed, shift: parts.shift, rawScale: parts.rawScale, gradY: parts.xIndex.map { gradY[$0] },
             gradLogDet: gradLogDet)
         var gradX = gradY
+        for (k, value) in keptShare.enumerated() {
+            let (b, rest) = (k / (spec.kept * spec.positions), k % (spec.kept * spec.positions))
+            gradX[(b * spec.channels + spec.keptStart) * spec.positions + rest] += value
+        }
         var gradH = [Double](repeating: .nan, count: h.count)
         for k in parts.xIndex.indices {
             gradX[parts.xIndex[k]] = grads.input[k]

@@ -1,4 +1,5 @@
 import Foundation
+import FlowRuntime
 
 /// Glow's LU-parametrised weight in Double, with every matrix written out: `P` from the row order
 /// (`P[rowOrder[i], i] = 1`), the masked triangles, and the products as plain triple loops.
@@ -36,6 +37,15 @@ public struct ReferenceLUWeight {
         var order = Array(0..<n)
         for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.int(in: 0...i)) }
         return ReferenceLUWeight(lower: lower, upper: upper, logS: logS, signs: signs, rowOrder: order)
+    }
+
+    /// These parts as float32 tensors on `device`, what `Tensor.luWeight` takes.
+    public func parts(on device: any Device) throws -> LUWeightParts {
+        let n = channels
+        let tensor = { (values: [Double], shape: [Int]) in try Tensor(values.map(Float.init), shape: shape, on: device) }
+        return LUWeightParts(
+            lower: try tensor(lower, [n, n]), upper: try tensor(upper, [n, n]), logS: try tensor(logS, [n]), signs: try tensor(signs, [n]),
+            permutation: try LUPermutation(rowOrder: rowOrder, on: device, op: "ReferenceLUWeight"))
     }
 
     /// Per-entry tolerance of W: each entry sums ≤ C products, and the diagonal's exp adds a few
