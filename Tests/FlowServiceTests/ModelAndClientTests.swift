@@ -120,13 +120,15 @@ import Testing
         let unreachable = try Self.flowkit(["jobs", "list", "--server", "http://127.0.0.1:1"])
         #expect(unreachable.status != 0 && unreachable.stderr.contains("cannot reach the flowkit server"), "\(unreachable.stderr)")
 
-        // The Python client (standard library + NumPy), from clients/python.
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("clients/python/test_client.py")
+        // The Python client from its source tree (scripts/python-client-test.sh tests it installed
+        // by pip, with and without NumPy); here NumPy is used only if python3 has it.
+        let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("clients/python")
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", script.path]
+        python.arguments = ["python3", client.appendingPathComponent("tests/test_client.py").path]
         python.environment = ProcessInfo.processInfo.environment.merging(server1) { $1 }
+            .merging(["PYTHONPATH": client.appendingPathComponent("src").path]) { $1 }
         let pipe = Pipe()
         python.standardOutput = pipe
         python.standardError = pipe
