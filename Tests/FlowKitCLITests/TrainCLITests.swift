@@ -26,7 +26,7 @@ import Testing
     @Test(arguments: ["cpu", "opencl"])
     func killedAndResumedRunMatchesAnUninterruptedOne(device: String) throws {
         let devices = try CLITests.run(["devices", "--json"])
-        guard device == "cpu" || devices.stdout.contains("opencl:0") else { return }
+        guard device == "cpu" || devices.stdout.contains("opencl:0") else { try Test.cancel("no OpenCL device on this machine") }
         guard let binary = CLITests.binary() else {
             Issue.record("flowkit binary not found")
             return
