@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds flowkit's Docker images and runs the CPU image for real (README, "Docker"):
+# Builds flowkit's Docker images and runs the CPU image for real (docs/docker.md):
 #
 #   1. a Docker engine: the one running, else dockerd started here (vfs storage, no iptables, no
 #      bridge: containers and builds use --network host) and stopped at the end;
 #   2. the base images: docker/make-local-bases.sh makes stand-ins for swift:6.3-bookworm and
 #      debian:bookworm-slim when the engine has none (this machine cannot pull them);
-#   3. builds the CPU image (the default target) and the GPU image (--target gpu);
+#   3. builds the CPU image (the default target, no PoCL), the CPU image with PoCL
+#      (--build-arg POCL=1, which reuses the default build's layers) and the GPU image
+#      (--target gpu); checks that a POCL value other than 0 or 1 is refused; checks what each CPU
+#      image holds: the default one no PoCL, LLVM or clang (packages, files, OpenCL ICDs), the
+#      PoCL one PoCL's package, library and ICD file;
 #   4. runs the CPU image with a token and a state volume, waits for its health check, checks
 #      that /v1 needs the token, submits two short jobs with the host's `flowkit jobs` (the toy
 #      banana density, and a CSV data set uploaded with --data), waits for them to succeed,
@@ -13,7 +17,8 @@
 #   5. starts a new container on the same volume: the jobs, their samples and artifacts are
 #      still there, byte for byte;
 #   6. one-off training without the server (`docker run … flowkit train` on a mounted folder);
-#      `flowkit devices` in both images (PoCL's OpenCL device in the CPU one; the GPU one cannot
+#      `flowkit devices` in the three images (the default CPU one: the cpu device and no OpenCL
+#      device; the PoCL one: PoCL's OpenCL device, and a short training on it; the GPU one cannot
 #      see a GPU here, it must list the cpu device and the NVIDIA ICD must be registered);
 #   7. cleans up: containers, the volume, the images this run built (FLOWKIT_DOCKER_KEEP_IMAGES=1
 #      keeps them, so that a rerun rebuilds nothing), the engine if it started it. The stand-in
@@ -41,6 +46,7 @@ repo=$(pwd)
 export DOCKER_BUILDKIT=0 # the classic builder: what the Debian engine runs without buildx
 tag=${FLOWKIT_TEST_IMAGE:-flowkit-test}
 cpu_image="$tag:cpu"
+pocl_image="$tag:cpu-pocl"
 gpu_image="$tag:gpu"
 run_id="$$-$(date +%s)"
 volume="flowkit-test-state-$run_id"
@@ -113,9 +119,9 @@ cleanup() {
         done
     fi
     if [ "${FLOWKIT_DOCKER_KEEP_IMAGES:-0}" != "1" ] && [ -n "$images_before" ] && docker info >/dev/null 2>&1; then
-        # What this run's builds added: the two images and the classic builder's intermediate
+        # What this run's builds added: the three images and the classic builder's intermediate
         # images (the build stage's are gigabytes under vfs). Newest first, so children go first.
-        docker rmi "$cpu_image" "$gpu_image" >/dev/null 2>&1
+        docker rmi "$cpu_image" "$pocl_image" "$gpu_image" >/dev/null 2>&1
         local id
         docker images -a -q --no-trunc | grep -vxF -f <(echo "$images_before") | while read -r id; do
             docker rmi "$id" >/dev/null 2>&1
@@ -173,13 +179,49 @@ images_before=$(docker images -a -q --no-trunc)
 phase "build the CPU image (default target)"
 docker build --network host --force-rm -f docker/Dockerfile -t "$cpu_image" . >"$workdir/build-cpu.log" 2>&1 \
     || { tail -n 60 "$workdir/build-cpu.log" >&2; fail "docker build (CPU image)"; }
+phase "build the CPU image with PoCL (--build-arg POCL=1)"
+docker build --network host --force-rm -f docker/Dockerfile --build-arg POCL=1 -t "$pocl_image" . >"$workdir/build-pocl.log" 2>&1 \
+    || { tail -n 60 "$workdir/build-pocl.log" >&2; fail "docker build --build-arg POCL=1"; }
 phase "build the GPU image (--target gpu)"
 docker build --network host --force-rm -f docker/Dockerfile --target gpu -t "$gpu_image" . >"$workdir/build-gpu.log" 2>&1 \
     || { tail -n 60 "$workdir/build-gpu.log" >&2; fail "docker build --target gpu"; }
 size_mb() { echo $(( $(docker image inspect -f '{{.Size}}' "$1") / 1000000 )); }
 cpu_size=$(size_mb "$cpu_image")
+pocl_size=$(size_mb "$pocl_image")
 gpu_size=$(size_mb "$gpu_image")
-say "image sizes: $cpu_image ${cpu_size} MB, $gpu_image ${gpu_size} MB"
+sizes="$cpu_image ${cpu_size} MB, $pocl_image ${pocl_size} MB, $gpu_image ${gpu_size} MB"
+say "image sizes: $sizes"
+
+phase "what the CPU images hold (PoCL only with POCL=1)"
+# A POCL value other than 0 or 1 is a build error naming it, not a silent default image.
+docker build --network host --force-rm -f docker/Dockerfile --build-arg POCL=yes -t "$tag:pocl-refused" . \
+    >"$workdir/build-pocl-refused.log" 2>&1 && fail "docker build --build-arg POCL=yes succeeded; it must be refused"
+grep -q "POCL must be 0 .* or 1 .*, not 'yes'" "$workdir/build-pocl-refused.log" \
+    || { tail -n 20 "$workdir/build-pocl-refused.log" >&2; fail "the refusal of POCL=yes does not say what POCL must be"; }
+# One line per trace of PoCL and its compiler in an image: installed packages named like pocl,
+# llvm or clang, OpenCL ICD files, and PoCL, LLVM and clang libraries anywhere on its file system.
+opencl_stack() {
+    docker run --rm -i --network host --user 0 "$1" sh -s <<'EOF'
+dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" && $2 ~ /pocl|llvm|clang/ { print "package " $2 }'
+for icd in /etc/OpenCL/vendors/*.icd; do [ -e "$icd" ] && echo "icd $icd: $(cat "$icd")"; done
+find / -xdev \( -name 'libpocl*' -o -name 'libLLVM*' -o -name 'libclang*' \) -print 2>/dev/null | sed 's/^/file /'
+exit 0
+EOF
+}
+opencl_stack "$cpu_image" >"$workdir/stack-cpu.txt" || fail "looking for PoCL in $cpu_image"
+opencl_stack "$pocl_image" >"$workdir/stack-pocl.txt" || fail "looking for PoCL in $pocl_image"
+if [ -s "$workdir/stack-cpu.txt" ]; then
+    head -n 20 "$workdir/stack-cpu.txt" | sed 's/^/    /' >&2
+    fail "the default CPU image holds PoCL, LLVM, clang or an OpenCL ICD ($(wc -l <"$workdir/stack-cpu.txt") items, the first above); they belong only in the POCL=1 image"
+fi
+for wanted in '^package pocl-opencl-icd$' '^icd /etc/OpenCL/vendors/pocl\.icd: .*libpocl' '^file .*/libpocl\.so' '^file .*/libLLVM'; do
+    grep -q "$wanted" "$workdir/stack-pocl.txt" \
+        || { sed 's/^/    /' "$workdir/stack-pocl.txt" >&2; fail "the POCL=1 image lacks '$wanted' (of PoCL, LLVM, clang and ICDs it holds the $(grep -c . "$workdir/stack-pocl.txt") items above)"; }
+done
+label() { docker image inspect -f '{{index .Config.Labels "org.flowkit.pocl"}}' "$1"; }
+[ "$(label "$cpu_image")" = "0" ] || fail "the default CPU image's label org.flowkit.pocl is '$(label "$cpu_image")', not 0"
+[ "$(label "$pocl_image")" = "1" ] || fail "the POCL=1 image's label org.flowkit.pocl is '$(label "$pocl_image")', not 1"
+say "$cpu_image: no PoCL, LLVM, clang or ICD; $pocl_image: $(grep -c . "$workdir/stack-pocl.txt") PoCL/LLVM/clang items, $(grep '^icd' "$workdir/stack-pocl.txt")"
 
 # The host's jobs client.
 flowkit=${FLOWKIT_BIN:-}
@@ -334,10 +376,29 @@ docker run --rm --network host "$cpu_image" devices >"$workdir/devices-cpu.txt" 
     || { cat "$workdir/devices-cpu.txt" >&2; fail "flowkit devices in $cpu_image"; }
 sed 's/^/    /' "$workdir/devices-cpu.txt" >&2
 grep -q '^cpu ' "$workdir/devices-cpu.txt" || fail "flowkit devices in $cpu_image lists no cpu device"
-if [ "$(docker image inspect -f '{{index .Config.Labels "org.flowkit.pocl"}}' "$cpu_image")" != "0" ]; then
-    # No GPU here: an OpenCL device in the CPU image is PoCL's.
-    grep -q '^opencl' "$workdir/devices-cpu.txt" || fail "flowkit devices in $cpu_image lists no OpenCL (PoCL) device"
-fi
+grep -q '^opencl' "$workdir/devices-cpu.txt" && fail "flowkit devices in the default CPU image $cpu_image lists an OpenCL device"
+docker run --rm --network host "$pocl_image" devices >"$workdir/devices-pocl.txt" 2>&1 \
+    || { cat "$workdir/devices-pocl.txt" >&2; fail "flowkit devices in $pocl_image"; }
+sed 's/^/    /' "$workdir/devices-pocl.txt" >&2
+grep -q '^cpu ' "$workdir/devices-pocl.txt" || fail "flowkit devices in $pocl_image lists no cpu device"
+# No GPU here: an OpenCL device in the PoCL image is PoCL's.
+grep -q '^opencl' "$workdir/devices-pocl.txt" || fail "flowkit devices in $pocl_image lists no OpenCL (PoCL) device"
+# PoCL works there, not only lists itself: it compiles the kernels with its clang and links them
+# with ld at run time, which a short training on its device needs (as the image's own user).
+mkdir -p "$workdir/oneoff-pocl"
+cat >"$workdir/oneoff-pocl/config.json" <<'EOF'
+{"data": {"kind": "toy", "name": "banana", "evaluationSize": 200},
+ "model": {"kind": "realnvp", "layers": 2, "hidden": 8},
+ "train": {"steps": 20, "batchSize": 64, "checkpointEvery": 10, "evalEvery": 10, "logEvery": 5, "seed": 1}}
+EOF
+chmod -R a+rwX "$workdir/oneoff-pocl"
+timeout 600 docker run --rm --network host -v "$workdir/oneoff-pocl:/work" "$pocl_image" \
+    flowkit train /work/config.json --run-dir /work/run --device opencl >"$workdir/oneoff-pocl.log" 2>&1 \
+    || { tail -n 30 "$workdir/oneoff-pocl.log" >&2; fail "docker run $pocl_image flowkit train --device opencl"; }
+grep -q '^training on opencl' "$workdir/oneoff-pocl.log" \
+    || { tail -n 30 "$workdir/oneoff-pocl.log" >&2; fail "flowkit train --device opencl in $pocl_image did not train on an OpenCL device"; }
+[ -s "$workdir/oneoff-pocl/run/best.safetensors" ] || fail "flowkit train --device opencl in $pocl_image left no run/best.safetensors"
+say "PoCL image: $(grep -m 1 '^training on' "$workdir/oneoff-pocl.log")"
 docker run --rm --network host "$gpu_image" devices >"$workdir/devices-gpu.txt" 2>&1 \
     || { cat "$workdir/devices-gpu.txt" >&2; fail "flowkit devices in $gpu_image"; }
 sed 's/^/    /' "$workdir/devices-gpu.txt" >&2
@@ -350,5 +411,6 @@ grep -qx 'NVIDIA_DRIVER_CAPABILITIES=compute,utility' <<<"$env_gpu" || fail "the
 user=$(docker run --rm --network host "$cpu_image" id -un)
 [ "$user" = "flowkit" ] || fail "the image runs as '$user', not the flowkit user"
 
-say "image sizes: $cpu_image ${cpu_size} MB, $gpu_image ${gpu_size} MB"
+say "image sizes: $sizes"
+docker image ls "$tag" >&2
 failed=0
