@@ -85,7 +85,9 @@ let package = Package(
         .target(
             name: "FlowTraining",
             dependencies: ["FlowLayers", "FlowCore", "FlowRuntime", "CZlib"],
-            exclude: ["Data/Digits/README.md"]
+            exclude: ["Data/Digits/README.md"],
+            // The built-in 8×8 digits, one byte per pixel (Data/Digits/README.md).
+            resources: [.embedInCode("Data/Digits/digits-8x8.u8")]
         ),
         .target(
             name: "FlowTestSupport",

@@ -67,6 +67,8 @@ struct ImageDataTests {
         #expect(digits.values.allSatisfy { $0 >= 0 && $0 <= 16 && $0 == $0.rounded() })
         // The first image of scikit-learn's copy, row 0 of digits.csv.gz.
         #expect(Array(digits.values.prefix(8)) == [0, 0, 5, 13, 9, 1, 0, 0])
+        // Every pixel as it was when the data lived in a base64 literal: their sum is a checksum.
+        #expect(digits.values.reduce(0, +) == 561_718)
     }
 
     @Test func imagesOfTheWrongSizeOrLevelAreRejected() throws {

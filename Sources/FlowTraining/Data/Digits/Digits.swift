@@ -7,7 +7,9 @@ public enum Digits {
     public static let trainCount = 1500
 
     public static func load() throws -> ArrayData {
-        guard let bytes = Data(base64Encoded: DigitsData.base64, options: .ignoreUnknownCharacters), bytes.count == 1797 * 64 else {
+        // digits-8x8.u8, embedded at build time (Package.swift): one byte per pixel, row-major.
+        let bytes = PackageResources.digits_8x8_u8
+        guard bytes.count == 1797 * 64, bytes.allSatisfy({ $0 < levels }) else {
             throw DataError(file: "built-in digits", "embedded data is damaged")
         }
         return ArrayData(shape: [1797, 1, 8, 8], values: bytes.map(Float.init))
