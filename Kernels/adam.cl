@@ -1,6 +1,6 @@
 // adam.cl: fused Adam / AdamW update in PyTorch's form. The bias corrections 1 - beta^t are
 // computed once on the host (in double) and passed in, so every device uses the same values.
-// No contraction into fused multiply-adds (CUDA compiles every file with --fmad=false): adam_step
+// No contraction into fused multiply-adds (CUDA: --fmad=false, from FP_CONTRACT_OFF): adam_step
 // and adam_step_group inline the same update and must round it the same way on every compiler.
 FP_CONTRACT_OFF
 

@@ -6,7 +6,7 @@
 // overrides them per device with -D options from Tuning.swift.
 
 #if defined(__CUDACC__)
-// ---- CUDA C++ (NVRTC). Options that belong to this layer: --fmad=false (see FP_CONTRACT_OFF).
+// ---- CUDA C++ (NVRTC). Options that belong to this layer: --fmad=false for the files that say FP_CONTRACT_OFF.
 typedef unsigned int uint;
 typedef unsigned long long ulong;  // 64 bits, like OpenCL's ulong
 #define KERNEL extern "C" __global__
@@ -32,7 +32,8 @@ __device__ inline int flowkit_size3(const dim3 v, const int d) { return (int)(d 
 // cuMemAlloc (256-byte aligned) and callers only use it at element offsets that are multiples of 4.
 #define VLOAD4(p) (*(const float4*)(p))
 // Contraction into fused multiply-adds cannot be switched off in the source in CUDA; the
-// host passes --fmad=false for every file instead (a superset of the OpenCL files that ask).
+// host passes --fmad=false for each file with a line FP_CONTRACT_OFF instead (CUDAKernelSource),
+// so a file contracts, or not, in both dialects alike.
 #define FP_CONTRACT_OFF
 // OpenCL built-ins without a CUDA float counterpart, defined as the OpenCL spec defines them.
 // exp, log, log1p, tanh, sqrt, fmax, fmin and fabs have float overloads in CUDA C++ already.

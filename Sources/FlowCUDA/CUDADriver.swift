@@ -10,6 +10,11 @@ public final class CUDADriver: @unchecked Sendable {
     /// The driver's soname: the major version pins the ABI that `CUDADriverFunctions` is written against.
     public static let libraryName = "libcuda.so.1"
 
+    /// Where the driver is looked for: its soname on the dynamic linker's search path, then the
+    /// folders container runtimes mount the host's driver into without registering it with the
+    /// linker (`/usr/local/nvidia/lib64` of NVIDIA's device plugin images, WSL's `/usr/lib/wsl/lib`).
+    public static let standardCandidates = [libraryName, "/usr/local/nvidia/lib64/\(libraryName)", "/usr/lib/wsl/lib/\(libraryName)"]
+
     /// The path or name the library was opened by.
     public var libraryPath: String { library.path }
     /// The CUDA version the driver supports (`cuDriverGetVersion`), e.g. 12.4.
@@ -31,7 +36,7 @@ public final class CUDADriver: @unchecked Sendable {
     /// `DynamicLibraryError.notFound` with every attempt when none opens, `.missingSymbol` when the
     /// library lacks an entry point, and `FlowError.cuda` when `cuInit` fails (no device, no
     /// permission, a driver/kernel-module mismatch).
-    static func load(candidates: [String] = [libraryName]) throws -> CUDADriver {
+    static func load(candidates: [String] = standardCandidates) throws -> CUDADriver {
         let library = try DynamicLibrary.open("the CUDA driver (\(libraryName))", candidates: candidates)
         let driver = CUDADriver(library: library, api: try CUDADriverFunctions(library))
         try driver.check(driver.api.initialize(0), "cuInit")

@@ -34,6 +34,8 @@ struct CUDADriverFunctions {
         UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     ) -> Int32
     typealias GetErrorText = @convention(c) (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
+    /// cuFuncGetParamInfo(CUfunction, size_t paramIndex, size_t* paramOffset, size_t* paramSize).
+    typealias FuncGetParamInfo = @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Int32
 
     let initialize: Status
     let driverGetVersion: GetInt
@@ -64,6 +66,9 @@ struct CUDADriverFunctions {
     let moduleGetFunctionCount: ModuleGetFunctionCount?
     let moduleEnumerateFunctions: ModuleEnumerateFunctions?
     let funcGetName: FuncGetName?
+    /// A kernel's parameter offsets and sizes (CUDA 12.4 and later drivers): nil on an older
+    /// driver, whose launches then go without the parameter check (`CUDAKernelParameters`).
+    let funcGetParamInfo: FuncGetParamInfo?
 
     /// Resolves every entry point, or throws naming the first one the library lacks.
     init(_ library: DynamicLibrary) throws {
@@ -94,5 +99,6 @@ struct CUDADriverFunctions {
         moduleGetFunctionCount = try? library.function("cuModuleGetFunctionCount", as: ModuleGetFunctionCount.self)
         moduleEnumerateFunctions = try? library.function("cuModuleEnumerateFunctions", as: ModuleEnumerateFunctions.self)
         funcGetName = try? library.function("cuFuncGetName", as: FuncGetName.self)
+        funcGetParamInfo = try? library.function("cuFuncGetParamInfo", as: FuncGetParamInfo.self)
     }
 }

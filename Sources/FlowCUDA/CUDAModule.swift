@@ -6,7 +6,13 @@ public final class CUDAModule {
     private let module: OpaquePointer
     private let driver: CUDADriver
     private let context: OpaquePointer
-    private var functions: [String: OpaquePointer] = [:]
+    private var kernels: [String: Kernel] = [:]
+
+    /// A kernel of the module and its parameter list (nil where the driver cannot report it).
+    struct Kernel {
+        let function: OpaquePointer
+        let parameters: CUDAKernelParameters?
+    }
 
     /// Loads `image` into the current context (the caller made it current).
     init(image: [UInt8], driver: CUDADriver, context: OpaquePointer) throws {
@@ -26,16 +32,26 @@ public final class CUDAModule {
         _ = driver.api.moduleUnload(module)
     }
 
-    /// The kernel `name`; callers hold the device lock and made its context current.
-    func function(_ name: String) throws -> OpaquePointer {
-        if let function = functions[name] { return function }
+    /// The kernel `name`, looked up (and its parameters read) on first use; callers hold the
+    /// device lock and made its context current.
+    func kernel(_ name: String) throws -> Kernel {
+        if let kernel = kernels[name] { return kernel }
         var function: OpaquePointer?
         try driver.check(name.withCString { driver.api.moduleGetFunction(&function, module, $0) }, "cuModuleGetFunction(\(name))")
         guard let function else {
             throw FlowError.cuda(call: "cuModuleGetFunction(\(name))", code: 0, name: "CUDA_SUCCESS", message: "no function returned")
         }
-        functions[name] = function
-        return function
+        let parameters = driver.api.funcGetParamInfo.flatMap { info in
+            CUDAKernelParameters.read { index in
+                var offset = 0
+                var size = 0
+                let status = info(function, index, &offset, &size)
+                return (status, size)
+            }
+        }
+        let kernel = Kernel(function: function, parameters: parameters)
+        kernels[name] = kernel
+        return kernel
     }
 
     /// The names of the module's kernels, through the listing calls of CUDA 12.4 drivers.

@@ -23,9 +23,10 @@ package final class CUDAProvider: DeviceProvider {
     private let discovered = Mutex<Discovery?>(nil)
     private let opened = Mutex<[Int: CUDADevice]>([:])
 
-    /// `libraryCandidates`: where the driver is looked for (by default its soname, through the
-    /// dynamic linker's search path; tests name a missing path).
-    package init(libraryCandidates: [String] = [CUDADriver.libraryName]) {
+    /// `libraryCandidates`: where the driver is looked for (by default `CUDADriver.standardCandidates`:
+    /// its soname through the dynamic linker's search path, then the usual mount folders; tests
+    /// name a missing path).
+    package init(libraryCandidates: [String] = CUDADriver.standardCandidates) {
         candidates = libraryCandidates
     }
 
@@ -42,12 +43,13 @@ package final class CUDAProvider: DeviceProvider {
             if let existing = devices[index] { return existing }
             let nvrtc: NVRTC
             do {
-                nvrtc = try NVRTC.load(fallbackDirectories: NVRTC.standardFallbackDirectories)
+                nvrtc = try NVRTC.load(fallbackDirectories: NVRTC.standardFallbackDirectories, driverMajor: driver.version.major)
             } catch {
                 throw FlowError.unknownDevice(
                     name: "cuda:\(index)",
                     detail: "the CUDA backend compiles its kernels at run time with NVRTC, which could not be opened "
-                        + "(set \(NVRTC.directoryVariable) to a folder holding \(NVRTC.libraryName)): \(error)")
+                        + "(set \(NVRTC.directoryVariable) to a folder holding \(NVRTCLocation.sonamesDescription), "
+                        + "e.g. site-packages/nvidia/cu13/lib of the nvidia-cuda-nvrtc wheel): \(error)")
             }
             let created = try CUDADevice(discovery.devices[index], driver: driver, nvrtc: nvrtc)
             devices[index] = created

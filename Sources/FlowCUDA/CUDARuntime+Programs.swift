@@ -4,10 +4,13 @@ import FlowKernelDevice
 /// Programs compiled by NVRTC to a CUBIN for the device's architecture (no PTX JIT at load), or
 /// loaded from a CUBIN cached before.
 extension CUDARuntime {
+    /// `options` are `buildOptions`' (every file's); the file's own contraction switch is added
+    /// here from the source, which the program cache's key holds, so a key still names one binary.
     public func compile(name: String, source: String, options: [String]) throws -> (program: CUDAModule, binary: [UInt8]?) {
         let cubin: [UInt8]
         do {
-            cubin = try nvrtc.compileToCUBIN(source: source, name: "\(name).cl", options: options).cubin
+            let fileOptions = options + CUDAKernelSource.contractionOptions(source: source)
+            cubin = try nvrtc.compileToCUBIN(source: source, name: "\(name).cl", options: fileOptions).cubin
         } catch let NVRTCError.compilation(_, message, log) {
             throw FlowError.kernelBuild(program: "\(name).cl", device: info.name, log: "NVRTC: \(message)\n\(log)")
         } catch {

@@ -121,7 +121,9 @@ public final class CUDARuntime: KernelRuntime, @unchecked Sendable {
     public func launch(_ kernel: String, in program: CUDAModule, global: [Int], local: [Int], arguments: [LaunchArgument]) throws {
         let shape = try CUDALaunchShape(kernel: kernel, global: global, local: local)
         try makeCurrent()
-        let function = try program.function(kernel)
+        let loaded = try program.kernel(kernel)
+        // Before anything is queued: a mismatched list would make cuLaunchKernel read past it.
+        try loaded.parameters?.check(kernel: kernel, arguments: arguments)
         var values = CUDALaunchShape.parameterValues(arguments)
         let status = values.withUnsafeMutableBytes { storage -> Int32 in
             // cuLaunchKernel reads each parameter through its own pointer, as many bytes as the
@@ -129,7 +131,7 @@ public final class CUDARuntime: KernelRuntime, @unchecked Sendable {
             var pointers: [UnsafeMutableRawPointer?] = (0..<arguments.count).map { storage.baseAddress?.advanced(by: $0 * 8) }
             return pointers.withUnsafeMutableBufferPointer { parameters in
                 driver.api.launchKernel(
-                    function, shape.grid.x, shape.grid.y, shape.grid.z, shape.block.x, shape.block.y, shape.block.z, 0, stream,
+                    loaded.function, shape.grid.x, shape.grid.y, shape.grid.z, shape.block.x, shape.block.y, shape.block.z, 0, stream,
                     parameters.baseAddress, nil)
             }
         }

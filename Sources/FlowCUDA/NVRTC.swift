@@ -5,51 +5,68 @@ import Foundation
 /// NVRTC, NVIDIA's run-time compiler from CUDA C++ to PTX, opened with `dlopen` when asked for.
 ///
 /// flowkit has no link-time dependency on CUDA: the binary builds and runs without it, and only
-/// code that calls `NVRTC.load` needs `libnvrtc.so.12`, from a CUDA 12 toolkit or from the PyPI
-/// wheel `nvidia-cuda-nvrtc-cu12` (which `.ci/install-packages` installs into `.cuda/nvrtc`).
-/// Compiling needs no GPU and no CUDA driver.
+/// code that calls `NVRTC.load` needs `libnvrtc.so.13` or `libnvrtc.so.12`, from a CUDA toolkit or
+/// from a PyPI wheel (`nvidia-cuda-nvrtc` 13.x, `nvidia-cuda-nvrtc-cu12`; `.ci/install-packages`
+/// installs both into `.cuda/`). `NVRTCLocation` says where it is looked for. Compiling needs no
+/// GPU and no CUDA driver.
 public final class NVRTC: @unchecked Sendable {
     // @unchecked: every stored property is immutable after init, and `lock` serializes the calls
     // into the library, so callers need not know which NVRTC releases are thread-safe.
 
-    /// The environment variable naming a directory that holds `libnvrtc.so.12`.
-    public static let directoryVariable = "FLOWKIT_NVRTC_DIR"
-    /// The major version pins the C API `NVRTCFunctions` is written against.
-    public static let libraryName = "libnvrtc.so.12"
+    /// The environment variable naming a folder that holds NVRTC.
+    public static let directoryVariable = NVRTCLocation.directoryVariable
 
     /// The path or name the library was opened by.
     public var libraryPath: String { library.path }
-    /// NVRTC's own version (`nvrtcVersion`), e.g. 12.9.
+    /// NVRTC's own version (`nvrtcVersion`), e.g. 13.0.
     public let version: (major: Int, minor: Int)
+    /// The builtins library opened for NVRTC (`libnvrtc-builtins.so.<major>.<minor>`), or nil
+    /// with `builtinsProblem` saying why.
+    public var builtinsPath: String? { builtins?.path }
+    /// Why the builtins library could not be opened beside NVRTC (NVRTC 12.x may still find it
+    /// itself; 13.x then fails every compile with NVRTC_ERROR_BUILTIN_OPERATION_FAILURE).
+    public let builtinsProblem: String?
 
     private let library: DynamicLibrary
+    /// Held for as long as NVRTC is: NVRTC 13 finds its builtins only among the loaded libraries.
+    private let builtins: DynamicLibrary?
     private let api: NVRTCFunctions
     private let lock = NSLock()
 
-    /// Opens NVRTC: from `$FLOWKIT_NVRTC_DIR` when that is set (an explicit choice wins), then by
-    /// name through the dynamic linker's search path (`LD_LIBRARY_PATH`, the system's libraries),
-    /// then from each of `fallbackDirectories`. Throws `DynamicLibraryError.notFound` listing
-    /// every attempt when none opens.
+    /// NVRTC_ERROR_BUILTIN_OPERATION_FAILURE (nvrtc.h): what every compile returns when NVRTC
+    /// cannot open its builtins library.
+    static let builtinOperationFailure: Int32 = 7
+
+    /// Opens NVRTC from the first of `NVRTCLocation.candidates` that opens: `$FLOWKIT_NVRTC_DIR`,
+    /// the dynamic linker's search path, then `fallbackDirectories`, each with `libnvrtc.so.13`
+    /// and `libnvrtc.so.12` (those a CUDA driver of `driverMajor` loads the output of first).
+    /// Throws `DynamicLibraryError.notFound` listing every attempt when none opens.
     public static func load(
-        fallbackDirectories: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment
+        fallbackDirectories: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+        driverMajor: Int? = nil
     ) throws -> NVRTC {
-        var candidates: [String] = []
-        if let directory = environment[directoryVariable], !directory.isEmpty {
-            candidates.append((directory as NSString).appendingPathComponent(libraryName))
-        }
-        candidates.append(libraryName)
-        candidates += fallbackDirectories.map { ($0 as NSString).appendingPathComponent(libraryName) }
-        return try NVRTC(try DynamicLibrary.open("NVRTC (\(libraryName))", candidates: candidates))
+        try open(NVRTCLocation.candidates(fallbackDirectories: fallbackDirectories, environment: environment, driverMajor: driverMajor))
+    }
+
+    /// Opens the NVRTC in `directory` and nowhere else (`libnvrtc.so.13`, then `.so.12`).
+    public static func load(directory: String) throws -> NVRTC {
+        try open(NVRTCLocation.candidates(inDirectory: directory))
+    }
+
+    private static func open(_ candidates: [String]) throws -> NVRTC {
+        try NVRTC(try DynamicLibrary.open("NVRTC (\(NVRTCLocation.sonamesDescription))", candidates: candidates))
     }
 
     /// Where NVRTC is looked for after `$FLOWKIT_NVRTC_DIR` and the linker's path: next to the
-    /// binary (a carried bundle, also in `nvrtc/`) and the usual CUDA toolkit folders.
+    /// binary (a carried bundle, also in `nvrtc/`), the usual CUDA toolkit folders, and the folders
+    /// of NVIDIA's Python wheels in every site-packages folder (PyTorch's pip install brings one).
     public static var standardFallbackDirectories: [String] {
         var directories: [String] = []
         if let executable = Bundle.main.executableURL?.deletingLastPathComponent() {
             directories += [executable.path, executable.appendingPathComponent("nvrtc").path]
         }
-        return directories + ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"]
+        directories += ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu"]
+        return directories + NVRTCLocation.wheelDirectories(sitePackages: PythonSitePackages.folders())
     }
 
     private init(_ library: DynamicLibrary) throws {
@@ -63,6 +80,14 @@ public final class NVRTC: @unchecked Sendable {
         self.library = library
         self.api = api
         version = (Int(major), Int(minor))
+        do {
+            builtins = try DynamicLibrary.open(
+                "NVRTC's builtins", candidates: NVRTCLocation.builtinsCandidates(libraryFile: library.path, version: version))
+            builtinsProblem = nil
+        } catch {
+            builtins = nil
+            builtinsProblem = "\(error)"
+        }
     }
 
     /// Compiles CUDA C++ `source` to PTX. `name` is the program's name in NVRTC's messages;
@@ -110,7 +135,9 @@ public final class NVRTC: @unchecked Sendable {
         let status = try Self.withCStrings(options) { api.compileProgram(program, Int32(options.count), $0) }
         let log = try text(program, size: api.getProgramLogSize, read: api.getProgramLog, "nvrtcGetProgramLog")
         guard status == 0 else {
-            throw NVRTCError.compilation(program: name, message: Self.message(api, status), log: log)
+            var message = Self.message(api, status)
+            if status == Self.builtinOperationFailure, let builtinsProblem { message += "; \(builtinsProblem)" }
+            throw NVRTCError.compilation(program: name, message: message, log: log)
         }
         return (try output(program), log)
     }

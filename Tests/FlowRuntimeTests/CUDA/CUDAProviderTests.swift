@@ -23,12 +23,16 @@ import FlowRuntime
         let catalog = DeviceCatalog(providers: [CUDAProvider(libraryCandidates: [Self.missingLibrary])])
         #expect(catalog.available().isEmpty)
         let error = #expect(throws: FlowError.self) { _ = try catalog.device(named: selector) }
-        guard case let .unknownDevice(name, detail)? = error else {
-            Issue.record("expected FlowError.unknownDevice, got \(String(describing: error))")
+        guard case let .unavailableDevice(name, detail)? = error else {
+            Issue.record("expected FlowError.unavailableDevice, got \(String(describing: error))")
             return
         }
         #expect(name == selector)
         #expect(detail.contains("no CUDA device") && detail.contains(Self.missingLibrary), "\(detail)")
+        // A known kind without a device is not an unknown name.
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("'\(selector)' is a known device, but none is available here: no CUDA device"), "\(text)")
+        #expect(!text.contains("unknown device"), "\(text)")
     }
 
     /// The process's registry has the CUDA provider; without a driver (here) it lists nothing and
