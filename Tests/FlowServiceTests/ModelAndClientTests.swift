@@ -122,13 +122,13 @@ import Testing
 
         // The Python client from its source tree (scripts/python-client-test.sh tests it installed
         // by pip, with and without NumPy); here NumPy is used only if python3 has it.
-        let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let clientSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("clients/python")
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", client.appendingPathComponent("tests/test_client.py").path]
+        python.arguments = ["python3", clientSource.appendingPathComponent("tests/test_client.py").path]
         python.environment = ProcessInfo.processInfo.environment.merging(server1) { $1 }
-            .merging(["PYTHONPATH": client.appendingPathComponent("src").path]) { $1 }
+            .merging(["PYTHONPATH": clientSource.appendingPathComponent("src").path]) { $1 }
         let pipe = Pipe()
         python.standardOutput = pipe
         python.standardError = pipe
