@@ -15,8 +15,14 @@ public enum AutoregressiveDirection: Sendable, Equatable {
 ///
 ///     z = (x − μ) ⊙ exp(−α),   x = z ⊙ exp(α) + μ,   log|det ∂z/∂x| = −Σ α
 ///
-/// with `(μ, α) = f(x)` (`.masked`, MAF) or `(μ, α) = f(z)` (`.inverse`, IAF), `α` unconstrained
-/// (W2/W3). The Jacobian is triangular in the conditioner's unit order with diagonal `exp(−α)`.
+/// with `(μ, α) = f(x)` (`.masked`, MAF) or `(μ, α) = f(z)` (`.inverse`, IAF). `α` is the
+/// conditioner's output as it stands (`logScaleBound: .unbounded`, W2/W3) or softly clamped to
+/// `(−c, c)` (`.tanh(c)`, see `LogScaleBound`). The Jacobian is triangular in the conditioner's
+/// unit order with diagonal `exp(−α)`.
+///
+/// Where `exp(±α)` overflows (unbounded `α` far from the data), `z` holds ±inf, or NaN where an
+/// infinite scale meets `x − μ = 0`: the point's state has left Float's range, and
+/// `Flow.logProb` reports −inf for it instead of feeding the next block (`RangeMonitor`).
 ///
 /// Forward (data → noise): one pass for MAF; for IAF `n` sequential passes `z ← (x − μ(z))·exp(−α(z))`
 /// from `z = 0`, where `n = f.sequentialPasses` (pass `k` makes unit `k` exact).
@@ -28,11 +34,17 @@ public final class AutoregressiveAffine: Bijector {
     /// MAF's inverse through a MADE evaluates the network incrementally, one degree block per pass
     /// (`MADE.incrementalInverse`), instead of `D` full passes. Off only to test one against the other.
     public var useIncrementalInverse = true
+    /// How the conditioner's raw output becomes `α`.
+    public let logScaleBound: LogScaleBound
 
-    public init(name: String = "AutoregressiveAffine", conditioner: any AutoregressiveConditioner, direction: AutoregressiveDirection = .masked) {
+    public init(
+        name: String = "AutoregressiveAffine", conditioner: any AutoregressiveConditioner, direction: AutoregressiveDirection = .masked,
+        logScaleBound: LogScaleBound = .unbounded
+    ) {
         self.name = name
         self.conditioner = conditioner
         self.direction = direction
+        self.logScaleBound = logScaleBound
     }
 
     public var parameters: [Parameter] { conditioner.parameters }
@@ -42,6 +54,8 @@ public final class AutoregressiveAffine: Bijector {
         /// `x − μ = z ⊙ exp(α)` and `exp(−α)`.
         var centred: Tensor
         var inverseScale: Tensor
+        /// `α` when it is bounded (its slope `∂α/∂a` is computed from it in the backward), else nil.
+        var boundedLogScale: Tensor?
         var passes: Int
         /// The conditioner at `x` (MAF) or at `z` (IAF).
         var conditionerTape: any BijectorTape
@@ -49,7 +63,7 @@ public final class AutoregressiveAffine: Bijector {
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         let passes = conditioner.sequentialPasses(eventShape: Array(x.shape.dropFirst()))
-        var step: (noise: Tensor, centred: Tensor, inverseScale: Tensor, logDet: Tensor, tape: any BijectorTape)
+        var step: Step
         switch direction {
         case .masked:
             step = try toNoise(x, conditionedOn: x, context: context)
@@ -64,7 +78,9 @@ public final class AutoregressiveAffine: Bijector {
                 step = try toNoise(x, conditionedOn: z, context: context)
             }
         }
-        let tape = Tape(noise: step.noise, centred: step.centred, inverseScale: step.inverseScale, passes: passes, conditionerTape: step.tape)
+        let tape = Tape(
+            noise: step.noise, centred: step.centred, inverseScale: step.inverseScale,
+            boundedLogScale: logScaleBound.isBounded ? step.logScale : nil, passes: passes, conditionerTape: step.tape)
         return (BijectorResult(output: step.noise, logDet: step.logDet), tape)
     }
 
@@ -73,7 +89,9 @@ public final class AutoregressiveAffine: Bijector {
         case .inverse:
             return try toData(z, conditionedOn: z, context: context)
         case .masked:
-            if useIncrementalInverse, let made = conditioner as? MADE, let result = try made.incrementalInverse(z, context: context) {
+            if useIncrementalInverse, let made = conditioner as? MADE,
+                let result = try made.incrementalInverse(z, context: context, logScaleBound: logScaleBound)
+            {
                 return result
             }
             let passes = conditioner.sequentialPasses(eventShape: Array(z.shape.dropFirst()))
@@ -84,7 +102,8 @@ public final class AutoregressiveAffine: Bijector {
     }
 
     /// With `g_z = ∂L/∂z`, `g_l = ∂L/∂logDet` and `w = ∂L/∂x` through `z`, both directions give the
-    /// conditioner the cotangent `(∂L/∂μ, ∂L/∂α) = (−w, −(w ⊙ (x − μ) + g_l))`.
+    /// conditioner the cotangent `(∂L/∂μ, ∂L/∂α) = (−w, −(w ⊙ (x − μ) + g_l))`, the second
+    /// times `∂α/∂a = 1 − (α/c)²` when `α` is bounded.
     ///
     /// MAF: `w = g_z ⊙ exp(−α)` directly, and `∂L/∂x = w + fᵀ(cotangent)` (the conditioner reads x).
     ///
@@ -96,47 +115,64 @@ public final class AutoregressiveAffine: Bijector {
     /// get `fᵀ(cotangent(w))` once, as for MAF.
     public func backward(_ tape: any BijectorTape, gradOutput: Tensor, gradLogDet: Tensor) throws -> BijectorGradients {
         let tape = try self.tape(tape, as: Tape.self)
+        let slope = try tape.boundedLogScale.flatMap(logScaleBound.slope)
         switch direction {
         case .masked:
             let w = try gradOutput.multiplying(tape.inverseScale)
             // For MAF, w ⊙ (x − μ) = g_z ⊙ z.
-            let grads = try conditioner.backward(tape.conditionerTape, gradOutput: cotangent(w, gradOutput.multiplying(tape.noise), gradLogDet))
+            let grads = try conditioner.backward(
+                tape.conditionerTape, gradOutput: cotangent(w, gradOutput.multiplying(tape.noise), gradLogDet, slope: slope))
             return BijectorGradients(input: try w.adding(grads.input), context: grads.context)
         case .inverse:
             var w = try gradOutput.zerosLike()
             for _ in 0..<max(1, tape.passes) {
                 let pulled = try conditioner.inputGradient(
-                    tape.conditionerTape, gradOutput: cotangent(w, w.multiplying(tape.centred), gradLogDet))
+                    tape.conditionerTape, gradOutput: cotangent(w, w.multiplying(tape.centred), gradLogDet, slope: slope))
                 w = try gradOutput.adding(pulled).multiplying(tape.inverseScale)
             }
-            let grads = try conditioner.backward(tape.conditionerTape, gradOutput: cotangent(w, w.multiplying(tape.centred), gradLogDet))
+            let grads = try conditioner.backward(
+                tape.conditionerTape, gradOutput: cotangent(w, w.multiplying(tape.centred), gradLogDet, slope: slope))
             return BijectorGradients(input: w, context: grads.context)
         }
     }
 
-    /// `(−w, −(scaled + g_l))` joined along axis 1, `g_l` broadcast over each sample's elements.
-    private func cotangent(_ w: Tensor, _ scaled: Tensor, _ gradLogDet: Tensor) throws -> Tensor {
+    /// `(−w, −(scaled + g_l))` joined along axis 1, `g_l` broadcast over each sample's elements;
+    /// the second part times `slope` (`∂α/∂a`) when the log-scale is bounded.
+    private func cotangent(_ w: Tensor, _ scaled: Tensor, _ gradLogDet: Tensor, slope: Tensor?) throws -> Tensor {
         let perSample = try scaled.reshaped([1, scaled.batch, scaled.batch == 0 ? 0 : scaled.count / scaled.batch])
-        let logScaleGrad = try perSample.applying(.add, gradLogDet).reshaped(scaled.shape).scaled(by: -1)
+        var logScaleGrad = try perSample.applying(.add, gradLogDet).reshaped(scaled.shape).scaled(by: -1)
+        if let slope { logScaleGrad = try logScaleGrad.multiplying(slope) }
         return try Tensor.concat([w.scaled(by: -1), logScaleGrad])
     }
 
+    /// One data → noise pass: the noise, what the backward needs, the log-det and `α`.
+    private struct Step {
+        var noise: Tensor
+        var centred: Tensor
+        var inverseScale: Tensor
+        var logDet: Tensor
+        var logScale: Tensor
+        var tape: any BijectorTape
+    }
+
     /// One pass data → noise with `(μ, α) = f(source)`.
-    private func toNoise(_ x: Tensor, conditionedOn source: Tensor, context: Tensor?) throws
-        -> (noise: Tensor, centred: Tensor, inverseScale: Tensor, logDet: Tensor, tape: any BijectorTape)
-    {
+    private func toNoise(_ x: Tensor, conditionedOn source: Tensor, context: Tensor?) throws -> Step {
         let (output, tape) = try conditioner.forward(source, context: context)
-        let (shift, logScale) = try conditioner.shiftAndLogScale(output)
+        let (shift, rawLogScale) = try conditioner.shiftAndLogScale(output)
+        let logScale = try logScaleBound.apply(rawLogScale)
         let centred = try x.subtracting(shift)
         let inverseScale = try logScale.scaled(by: -1).unary(.exp)
         let logDet = try logScale.perSampleSum().scaled(by: -1)
-        return (try centred.multiplying(inverseScale), centred, inverseScale, logDet, tape)
+        return Step(
+            noise: try centred.multiplying(inverseScale), centred: centred, inverseScale: inverseScale, logDet: logDet, logScale: logScale,
+            tape: tape)
     }
 
     /// One pass noise → data with `(μ, α) = f(source)`; the log-det is `+Σ α`.
     private func toData(_ z: Tensor, conditionedOn source: Tensor, context: Tensor?) throws -> BijectorResult {
         let (output, _) = try conditioner.forward(source, context: context)
-        let (shift, logScale) = try conditioner.shiftAndLogScale(output)
+        let (shift, rawLogScale) = try conditioner.shiftAndLogScale(output)
+        let logScale = try logScaleBound.apply(rawLogScale)
         let x = try z.multiplying(logScale.unary(.exp)).adding(shift)
         return BijectorResult(output: x, logDet: try logScale.perSampleSum())
     }

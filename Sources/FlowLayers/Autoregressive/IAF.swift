@@ -17,12 +17,13 @@ public final class IAF: ChainedTransform {
 
     public init(
         name: String = "iaf", features: Int, blocks: Int = 5, hidden: Int, hiddenLayers: Int = 2, contextFeatures: Int = 0,
-        degrees: MADEDegrees.Assignment = .sequential, activation: UnaryOp = .relu, random: inout RandomStream, on device: any Device
+        degrees: MADEDegrees.Assignment = .sequential, activation: UnaryOp = .relu, logScaleBound: LogScaleBound = .unbounded,
+        random: inout RandomStream, on device: any Device
     ) throws {
         self.name = name
         (chain, self.blocks) = try MADEStack.build(
             name: name, features: features, blocks: blocks, hidden: hidden, hiddenLayers: hiddenLayers, contextFeatures: contextFeatures,
-            degrees: degrees, activation: activation, direction: .inverse, random: &random, on: device)
+            degrees: degrees, activation: activation, direction: .inverse, logScaleBound: logScaleBound, random: &random, on: device)
     }
 
     /// Mask nonzeros plus biases; `parameters` hold the dense count.

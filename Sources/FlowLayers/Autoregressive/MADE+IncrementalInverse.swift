@@ -19,20 +19,26 @@ extension MADE {
     ///
     /// Returns nil where the fused ReLU epilogue does not apply (another activation), or the
     /// outputs are not MAF's `[μ, α]`; the caller then runs the plain recursion.
-    func incrementalInverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult? {
+    ///
+    /// `logScaleBound` maps the network's raw log-scale output to the `α` used (see `LogScaleBound`).
+    func incrementalInverse(_ z: Tensor, context: Tensor?, logScaleBound: LogScaleBound = .unbounded) throws -> BijectorResult? {
         guard degrees.outputsPerFeature == 2, degrees.outputLayout == .parameterMajor else { return nil }
         let batch = z.shape.first ?? 0
         guard
             let (x, outputs) = try solveByDegree(z, context: context, solve: { block, noiseRow in
                 // x_d = z_d · exp(α_d) + μ_d for the input of degree d.
                 let shiftAndLogScale = try block.reshaped([1, 2 * batch]).split([batch, batch])
-                return try noiseRow.multiplying(shiftAndLogScale[1].unary(.exp)).adding(shiftAndLogScale[0])
+                return try noiseRow.multiplying(logScaleBound.apply(shiftAndLogScale[1]).unary(.exp)).adding(shiftAndLogScale[0])
             })
         else { return nil }
         // log|det ∂x/∂z| = Σ α: the odd rows of the output state.
-        let columnSums = try outputs.reshaped([features, 2 * batch]).featureSum().reshaped([1, 2 * batch])
-        let logDet = try columnSums.split([batch, batch])[1].reshaped([batch])
-        return BijectorResult(output: x, logDet: logDet)
+        let perFeature = try outputs.reshaped([features, 2 * batch])
+        guard logScaleBound.isBounded else {
+            let columnSums = try perFeature.featureSum().reshaped([1, 2 * batch])
+            return BijectorResult(output: x, logDet: try columnSums.split([batch, batch])[1].reshaped([batch]))
+        }
+        let logScale = try logScaleBound.apply(perFeature.split([batch, batch])[1])
+        return BijectorResult(output: x, logDet: try logScale.featureSum().reshaped([batch]))
     }
 
     /// The incremental recursion for any per-feature transformer: for each degree `d` in turn,

@@ -6,7 +6,8 @@ import FlowRuntime
 enum MADEStack {
     static func build(
         name: String, features: Int, blocks: Int, hidden: Int, hiddenLayers: Int, contextFeatures: Int,
-        degrees: MADEDegrees.Assignment, activation: UnaryOp, direction: AutoregressiveDirection, random: inout RandomStream, on device: any Device
+        degrees: MADEDegrees.Assignment, activation: UnaryOp, direction: AutoregressiveDirection, logScaleBound: LogScaleBound,
+        random: inout RandomStream, on device: any Device
     ) throws -> (chain: Chain, blocks: [AutoregressiveAffine]) {
         guard blocks >= 1, hidden >= 1, hiddenLayers >= 0 else {
             throw FlowError.invalidArgument(
@@ -19,7 +20,7 @@ enum MADEStack {
             let made = try MADE(
                 name: "\(name).block\(index).made", features: features, hidden: Array(repeating: hidden, count: hiddenLayers),
                 contextFeatures: contextFeatures, degrees: degrees, activation: activation, random: &random, on: device)
-            let block = AutoregressiveAffine(name: "\(name).block\(index)", conditioner: made, direction: direction)
+            let block = AutoregressiveAffine(name: "\(name).block\(index)", conditioner: made, direction: direction, logScaleBound: logScaleBound)
             affine.append(block)
             transforms.append(block)
         }

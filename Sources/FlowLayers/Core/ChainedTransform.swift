@@ -1,9 +1,9 @@
 import FlowRuntime
 
 /// A named transform that is a fixed chain inside (MAF, IAF): forward, inverse, backward,
-/// parameters and the backward mode all delegate to `chain`, and state and diagnostics reach the
-/// transforms inside through `TransformContainer`.
-public protocol ChainedTransform: Bijector, TransformContainer {
+/// parameters and the backward mode all delegate to `chain`, state and diagnostics reach the
+/// transforms inside through `TransformContainer`, and the range rule checks between its blocks.
+public protocol ChainedTransform: StagedTransform, TransformContainer {
     var chain: Chain { get }
 }
 
@@ -18,6 +18,10 @@ extension ChainedTransform {
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         try chain.forward(x, context: context)
+    }
+
+    public func forward(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> BijectorResult {
+        try chain.forward(x, context: context, monitor: monitor)
     }
 
     public func inverse(_ z: Tensor, context: Tensor?) throws -> BijectorResult { try chain.inverse(z, context: context) }

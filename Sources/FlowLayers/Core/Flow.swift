@@ -27,9 +27,29 @@ public final class Flow: ParameterOwner {
         try chain.inverse(z, context: context)
     }
 
-    /// Per-sample log-density `[B]`.
+    /// Per-sample log-density `[B]`: for a finite input a finite number, or −inf where the
+    /// sample lies outside the model's support or its density is below what Float represents
+    /// (its state left Float's range inside the flow), never NaN — the rule `RangeMonitor`
+    /// states. (A model with non-finite parameters has no density; it answers NaN.) Batches in
+    /// range get exactly the plain forward pass's numbers; one with a sample out of range is
+    /// evaluated a second time, stage by stage, with the noise of stochastic transforms replayed.
     public func logProb(_ x: Tensor, context: Tensor? = nil) throws -> Tensor {
-        let result = try chain.transform(x, context: context)
+        let stochastic = stochasticTransforms
+        let streams = stochastic.map(\.noise)
+        let watch = RangeMonitor(mode: .watch, batch: x.batch)
+        let computed = try logProb(x, context: context, monitor: watch)
+        if try watch.isClear(computed) { return computed }
+        for (transform, stream) in zip(stochastic, streams) { transform.noise = stream }
+        let enforce = RangeMonitor(mode: .enforce, batch: x.batch)
+        let checked = try logProb(x, context: context, monitor: enforce)
+        // Non-finite parameters: every sample is out of range, and NaN says why.
+        guard try parameters.allSatisfy({ try $0.value.toArray().allSatisfy(\.isFinite) }) else { return computed }
+        return try enforce.settle(checked)
+    }
+
+    /// `log p_base(f(x)) + log|det ∂f/∂x|` with `monitor` checking the input and every state.
+    private func logProb(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> Tensor {
+        let result = try monitor.forward(chain, monitor.admit(x), context: context)
         return try base.logProb(result.output, context: context).adding(result.logDet)
     }
 

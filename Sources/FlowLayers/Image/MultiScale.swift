@@ -106,7 +106,7 @@ public final class MultiScale: Bijector {
     }
 
     /// Channels of level `index`'s output that continue, and that leave.
-    private func halves(_ index: Int) -> [Int] {
+    func halves(_ index: Int) -> [Int] {
         let channels = shapes[index].squeezed[0]
         return [channels / 2, channels - channels / 2]
     }

@@ -5,7 +5,7 @@ import FlowRuntime
 /// `out[b, 4c + 2dy + dx, i, j] = in[b, c, 2i + dy, 2j + dx]` (W4's convention), inverse the
 /// depth-to-space. A permutation of the entries, so `log|det J| = 0`.
 /// With `unsqueeze` the directions swap (forward is depth-to-space).
-public final class Squeeze: Bijector {
+public final class Squeeze: Bijector, EntryPermuting {
     public let name: String
     public let unsqueeze: Bool
 

@@ -8,7 +8,7 @@ import FlowRuntime
 /// dimension gets transformed: the reversal (MAF, W2/W3: Papamakarios et al. 2017,
 /// arXiv:1705.07057; RealNVP, arXiv:1605.08803) or a random shuffle (Glow's baseline,
 /// arXiv:1807.03039). The backward of a gather is the gather by the inverse permutation.
-public final class Permutation: Bijector {
+public final class Permutation: Bijector, EntryPermuting {
     public let name: String
     /// `y[:, j] = x[:, order[j]]`.
     public let order: [Int]

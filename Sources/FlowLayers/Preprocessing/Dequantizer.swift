@@ -6,12 +6,23 @@ import FlowRuntime
 /// upper bound on the discrete NLL; `inverse` returns the continuous `v + u` and `quantize` rounds
 /// it back to the levels. Evaluation swaps `noise` for a fixed stream, so it is reproducible, and
 /// keeps the documented single draw per example (`defaultImportanceSamples` 1).
-public protocol Dequantizer: StochasticTransform, QuantizingTransform, AnyObject {
+///
+/// Support: the levels' range `[0, L − 1]`. A value outside it is not a level the discrete data
+/// can take, so its probability is 0 and `Flow.logProb` answers −inf (`SupportRestricted`),
+/// rather than the density of a dequantized value that lies outside `[0, 1)` (or W4's
+/// `[−0.5, 0.5)`) and that a logit after it would turn into NaN.
+public protocol Dequantizer: StochasticTransform, QuantizingTransform, SupportRestricted, AnyObject {
     var levels: Int { get }
 }
 
 extension Dequantizer {
     public var defaultImportanceSamples: Int { 1 }
+
+    /// Every value within `[0, L − 1]`.
+    public func inSupport(_ x: Tensor) throws -> [Bool] {
+        let top = Float(levels - 1)
+        return try x.rowsSatisfying { $0 >= 0 && $0 <= top }
+    }
 
     /// `v = clamp(⌊y⌋, 0, L − 1)` for `y` from `inverse` (sampled data). The runtime has no floor
     /// op, so this is a host round trip: meant for finished samples, not for training.

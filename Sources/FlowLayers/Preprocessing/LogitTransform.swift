@@ -9,6 +9,11 @@ import FlowRuntime
 ///
 /// `α` (0.05 by default) keeps `p` in `[α, 1 − α]`, away from the logit's poles. The inverse is
 /// `x = (sigmoid(y) − α)/(1 − 2α)`, whose log-det uses `−log p − log(1 − p) = softplus(y) + softplus(−y)`.
+///
+/// Support: the open interval where `p ∈ (0, 1)`, i.e. `x ∈ (−α/(1 − 2α), (1 − α)/(1 − 2α))`,
+/// which contains `[0, 1]`. Outside it the logit is undefined (its output NaN, ±inf at the
+/// edges): the data lie outside the range the preprocessing assumes, the model's density there is
+/// 0, and `Flow.logProb` reports −inf (`RangeMonitor` settles the sample on that output).
 public final class LogitTransform: Bijector {
     public let name: String
     public let alpha: Float

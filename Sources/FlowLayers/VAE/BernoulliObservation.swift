@@ -35,6 +35,9 @@ public final class BernoulliObservation: ObservationModel {
         return (gradLogits, try tape.logits.multiplying(perFeature))
     }
 
+    /// Binary data only: for any other value the expression above is a number but no probability.
+    public func inSupport(_ x: Tensor) throws -> [Bool] { try x.rowsSatisfying { $0 == 0 || $0 == 1 } }
+
     /// `σ(l)`, the probability of a 1.
     public func location(_ parameters: Tensor) throws -> Tensor { try parameters.unary(.sigmoid) }
 

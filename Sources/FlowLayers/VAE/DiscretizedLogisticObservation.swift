@@ -14,7 +14,8 @@ import FlowRuntime
 /// (an identity of the logistic function; its log is a sum of three stable terms, never the log of
 /// a difference of two nearly equal numbers). The log-likelihood is the log-probability of the
 /// discrete data in nats, so a VAE's ELBO under it bounds `log P(k)` with no dequantization.
-/// Limit: for scales beyond about 10⁶ bin widths `1 − e^{−δ}` rounds to 0 in float32.
+/// Limit: for scales beyond about 10⁶ bin widths `1 − e^{−δ}` rounds to 0 in float32, so an
+/// interior level's log-probability is −inf there (the edge levels do not use that term).
 public final class DiscretizedLogisticObservation: ObservationModel {
     public let name: String
     public let levels: Int
@@ -59,7 +60,9 @@ public final class DiscretizedLogisticObservation: ObservationModel {
         let plus = try centred.affine(scale: 1, shift: halfBin).multiplying(inverseScale)
         let minus = try centred.affine(scale: 1, shift: -halfBin).multiplying(inverseScale)
         let width = try inverseScale.scaled(by: 2 * halfBin)
-        let logBin = try width.scaled(by: -1).unary(.exp).affine(scale: -1, shift: 1).unary(.log)
+        // log(1 − e^{−δ}) for interior levels, log 1 = 0 for the edge ones, which do not use it: for
+        // scales beyond ~10⁶ bins it is log 0 = −inf, and the mask's 0 · (−inf) would be NaN.
+        let logBin = try width.scaled(by: -1).unary(.exp).multiplying(interior).affine(scale: -1, shift: 1).unary(.log)
         // log σ(a⁺) = −softplus(−a⁺), log σ(−a⁻) = −softplus(a⁻).
         let logBelowUpper = try plus.scaled(by: -1).unary(.softplus).scaled(by: -1)
         let logAboveLower = try minus.unary(.softplus).scaled(by: -1)
@@ -94,6 +97,12 @@ public final class DiscretizedLogisticObservation: ObservationModel {
         let top = Float(levels - 1)
         let level = try parameters.split([parameters.shape[1] / 2, parameters.shape[1] / 2])[0].affine(scale: top / 2, shift: top / 2)
         return try level.unary(.relu).subtracting(level.affine(scale: 1, shift: -top).unary(.relu))
+    }
+
+    /// Integer levels in `[0, L − 1]` only: the bins' probabilities are those of the levels.
+    public func inSupport(_ x: Tensor) throws -> [Bool] {
+        let top = Float(levels - 1)
+        return try x.rowsSatisfying { $0 >= 0 && $0 <= top && $0 == $0.rounded() }
     }
 
     /// The nearest level (host round trip, for finished samples).

@@ -27,4 +27,13 @@ public protocol ObservationModel: ParameterOwner {
 
     /// Decoded values as data values: integer levels for discrete data, unchanged otherwise.
     func quantize(_ x: Tensor) throws -> Tensor
+
+    /// Per example of `x` (`[B, D]`), whether the model gives it any probability: a discrete
+    /// model only its values (0/1, integer levels), so elsewhere `log p(x|z) = −∞` for every `z`
+    /// and the VAE's log-density is −inf (`SupportRestricted`). Default: every real vector.
+    func inSupport(_ x: Tensor) throws -> [Bool]
+}
+
+extension ObservationModel {
+    public func inSupport(_ x: Tensor) throws -> [Bool] { Array(repeating: true, count: x.batch) }
 }

@@ -99,22 +99,34 @@ public final class VariationalAutoencoder: Bijector {
     }
 
     public func forward(_ x: Tensor, context: Tensor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
+        try pass(x, context: context, monitor: nil)
+    }
+
+    /// The forward pass; with a monitor, the range rule checks the data against the decoder's
+    /// support, `z₀` before the posterior flow (whose blocks it checks in turn), and the log-det.
+    private func pass(_ x: Tensor, context: Tensor?, monitor: RangeMonitor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         try checkNoContext(context)
         guard Array(x.shape.dropFirst()) == dataShape else {
             throw FlowError.shapeMismatch(op: "\(name).forward", detail: "input \(x.shape), expected [B] + \(dataShape)")
         }
-        let data = try x.flattenedBatch()
+        var data = try x.flattenedBatch()
+        if let monitor { data = try monitor.requireSupport(observation.inSupport(data), of: data) }
         let encoderInput = try data.affine(scale: observation.encoderInputScale, shift: observation.encoderInputShift)
         let (encoded, encoderTape) = try encoder.forward(encoderInput, context: nil)
         let parts = try encoded.split(posteriorContext > 0 ? [latent, latent, posteriorContext] : [latent, latent])
         let (mean, logScale) = (parts[0], parts[1])
         let epsilon = try noise.next([x.batch, latent], .normal, on: x.device)
         let scale = try logScale.unary(.exp)
-        let start = try mean.adding(scale.multiplying(epsilon))
+        var start = try mean.adding(scale.multiplying(epsilon))
+        if let monitor { start = try monitor.admit(start) }
         var z = start
         var logQ = try epsilon.normalLogProb().subtracting(logScale.perSampleSum())
         var posteriorTape: (any BijectorTape)?
-        if let posteriorFlow {
+        if let posteriorFlow, let monitor {
+            let result = try posteriorFlow.forward(start, context: parts[2], monitor: monitor)
+            z = result.output
+            logQ = try logQ.subtracting(result.logDet)
+        } else if let posteriorFlow {
             let (result, tape) = try posteriorFlow.forward(start, context: parts[2])
             z = result.output
             logQ = try logQ.subtracting(result.logDet)
@@ -125,7 +137,9 @@ public final class VariationalAutoencoder: Bijector {
         let tape = Tape(
             inputShape: x.shape, encoderTape: encoderTape, epsilon: epsilon, scale: scale, posteriorTape: posteriorTape,
             decoderTape: decoderTape, observationTape: observationTape)
-        return (BijectorResult(output: z, logDet: try logLikelihood.subtracting(logQ)), tape)
+        var logDet = try logLikelihood.subtracting(logQ)
+        if let monitor { logDet = try monitor.admitLogDet(logDet) }
+        return (BijectorResult(output: z, logDet: logDet), tape)
     }
 
     /// Decodes `z` to the observation model's location; the log-det is NaN (no density).
@@ -164,6 +178,16 @@ public final class VariationalAutoencoder: Bijector {
         guard context == nil else {
             throw FlowError.invalidArgument(op: name, detail: "a VAE layer takes no context (conditional VAEs are not supported)")
         }
+    }
+}
+
+/// Staged for the range rule (`RangeMonitor`): a posterior sample `z₀` out of range (an
+/// overflowing `σ = e^{log σ}`) must not reach the IAF blocks' networks, nor one block's output
+/// the next, nor `z` the decoder. The output `z` is in range when it leaves: it is `z₀` or the
+/// posterior flow's last checked state.
+extension VariationalAutoencoder: StagedTransform {
+    public func forward(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> BijectorResult {
+        try pass(x, context: context, monitor: monitor).result
     }
 }
 

@@ -18,6 +18,9 @@ public enum ConfigLimits {
     public static let splineBins = 1...64
     /// Spline tail bound B: the interval [−B, B] the bins share (a Float, so kept far inside its range).
     public static let splineTailBound = 0.001...10_000.0
+    /// maf / iaf `logScaleBound` c of the soft clamp α = c·tanh(a/c): below 0.01 a block can
+    /// barely scale, above 50 the clamp only acts where exp(c) overflows anyway (c > 88).
+    public static let logScaleBound = 0.01...50.0
     /// Logistic components per Flow++ coupling (each costs 3 conditioner outputs per element).
     public static let mixtureComponents = 1...64
     /// Coupling steps of the variational dequantizer.

@@ -14,7 +14,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     /// Parses and validates a config; unknown keys and bad values throw `ConfigError` naming the key.
-    public static func parse(_ json: Data) throws -> TrainingConfig {
+    /// `defaults` says what the keys added after runs were saved without them mean when absent:
+    /// `.newRun` for a config that starts a run, `.savedRun` for a run's saved config.
+    public static func parse(_ json: Data, defaults: ConfigDefaults = .newRun) throws -> TrainingConfig {
         let value: JSONValue
         do {
             value = try StrictJSON.parse(json)
@@ -26,7 +28,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         var modelReader = try root.object("model")
         var trainReader = try root.object("train")
         let config = TrainingConfig(
-            data: try DataConfig(&dataReader), model: try ModelConfig(&modelReader), train: try TrainConfig(&trainReader))
+            data: try DataConfig(&dataReader), model: try ModelConfig(&modelReader, defaults: defaults), train: try TrainConfig(&trainReader))
         try dataReader.finish()
         try modelReader.finish()
         try trainReader.finish()
@@ -34,7 +36,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         return config
     }
 
-    public static func load(_ path: String) throws -> TrainingConfig {
+    public static func load(_ path: String, defaults: ConfigDefaults = .newRun) throws -> TrainingConfig {
         let data: Data
         do {
             data = try FileAccess.read(path, what: "config file")
@@ -43,7 +45,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         var config: TrainingConfig
         do {
-            config = try parse(data)
+            config = try parse(data, defaults: defaults)
         } catch let error as ConfigError {
             throw ConfigError(key: error.key, "\(error.message) (in \(path))")
         }
@@ -184,11 +186,24 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public static let defaultPosteriorBlocks = 2
     public static let defaultImportanceSamples = 100
 
+    /// maf, iaf only (nil for every other kind, so their saved configs hold no such keys): how
+    /// each block's log-scale α comes from its MADE's raw output `a` (`LogScaleBound`):
+    /// `unbounded` (α = a, W2/W3's definition) or `tanh` (α = c·tanh(a/c), |α| < c, with
+    /// `c = logScaleBound`, nil for `unbounded`). Absent, it is `defaultLogScale` in a config that
+    /// starts a run and `unbounded` in the saved config of a run from before the key existed
+    /// (`ConfigDefaults`); every saved config states it since.
+    public var logScale: LogScale?
+    public var logScaleBound: Double?
+    public enum LogScale: String, Codable, Sendable, CaseIterable { case unbounded, tanh }
+    /// Chosen by test NLL on banana, a ring and a correlated 6-D Gaussian (see the README).
+    public static let defaultLogScale = LogScale.tanh
+    public static let defaultLogScaleBound = 3.0
+
     public enum VAEPosterior: String, Codable, Sendable, CaseIterable { case gaussian, iaf }
     public enum VAEPrior: String, Codable, Sendable, CaseIterable { case normal, realnvp, maf }
     public enum VAEDecoder: String, Codable, Sendable, CaseIterable { case bernoulli, logistic, gaussian }
 
-    init(_ reader: inout ConfigReader) throws {
+    init(_ reader: inout ConfigReader, defaults absent: ConfigDefaults) throws {
         kind = try reader.choice("kind", default: Kind.realnvp)
         let defaults: (layers: Int, hidden: Int) =
             switch kind {
@@ -250,6 +265,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 "components", "applies only to model.kind flowpp or with model.dequantization \"variational\", not \(kind.rawValue)")
             components = nil
         }
+        try readLogScaleKeys(&reader, defaults: absent)
         try readVAEKeys(&reader)
         // Each factor is bounded, so the product cannot overflow (at most 2¹⁶ · 2¹⁴ · 2¹⁴).
         let weights = max(layers * hiddenLayers, levels * steps) * hidden * hidden
@@ -263,6 +279,24 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 }
 
 extension ModelConfig {
+    /// `logScale` and `logScaleBound`: read for maf and iaf, refused for every other kind.
+    private mutating func readLogScaleKeys(_ reader: inout ConfigReader, defaults: ConfigDefaults) throws {
+        guard kind == .maf || kind == .iaf else {
+            try reader.onlyFor("logScale", "applies only to model.kind maf or iaf, not \(kind.rawValue)")
+            try reader.onlyFor("logScaleBound", "applies only to model.kind maf or iaf, not \(kind.rawValue)")
+            return
+        }
+        let logScale: LogScale = try reader.choice("logScale", default: defaults.logScale)
+        self.logScale = logScale
+        switch logScale {
+        case .tanh:
+            logScaleBound = try reader.double("logScaleBound", default: Self.defaultLogScaleBound, range: ConfigLimits.logScaleBound)
+        case .unbounded:
+            try reader.onlyFor("logScaleBound", "applies only with model.logScale \"tanh\"")
+            logScaleBound = nil
+        }
+    }
+
     static let vaeKeys = ["latent", "posterior", "posteriorBlocks", "prior", "decoder", "importanceSamples"]
 
     /// The VAE keys: read for kind vae, refused (with the reason) for every other kind.

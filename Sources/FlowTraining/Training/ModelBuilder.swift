@@ -66,11 +66,19 @@ public enum ModelBuilder {
                     .makeFlow(random: &random, on: device)
             case .maf:
                 core = Flow(
-                    transforms: [try MAF(features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)],
+                    transforms: [
+                        try MAF(
+                            features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
+                            logScaleBound: logScaleBound(model), random: &random, on: device)
+                    ],
                     base: StandardNormal(eventShape: [features]))
             case .iaf:
                 core = Flow(
-                    transforms: [try IAF(features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)],
+                    transforms: [
+                        try IAF(
+                            features: features, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers,
+                            logScaleBound: logScaleBound(model), random: &random, on: device)
+                    ],
                     base: StandardNormal(eventShape: [features]))
             case .nsf:
                 core = try NeuralSplineFlow(
@@ -92,5 +100,13 @@ public enum ModelBuilder {
         return Flow(
             transforms: front + core.chain.transforms, base: core.base,
             backwardMode: model.reversible ? .reversible : .storeActivations)
+    }
+
+    /// maf / iaf: the blocks' log-scale form; a config without one (built before the key existed) is unbounded.
+    static func logScaleBound(_ model: ModelConfig) throws -> LogScaleBound {
+        switch model.logScale ?? .unbounded {
+        case .unbounded: return .unbounded
+        case .tanh: return try .tanh(Float(model.logScaleBound ?? ModelConfig.defaultLogScaleBound))
+        }
     }
 }

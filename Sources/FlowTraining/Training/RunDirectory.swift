@@ -22,14 +22,15 @@ public struct RunDirectory: Sendable {
             || FileManager.default.fileExists(atPath: url.appendingPathComponent("checkpoints").path)
     }
 
-    /// The resolved config saved when the run started, validated like any config.
+    /// The resolved config saved when the run started, validated like any config; keys it lacks
+    /// mean what they did before they existed (`ConfigDefaults.savedRun`).
     public func savedConfig() throws -> TrainingConfig {
         guard FileManager.default.fileExists(atPath: config.path) else {
             throw ConfigError(key: "", "no config.json in run directory \(url.path): it holds no run (train one with `flowkit train --run-dir \(url.path)`)")
         }
         let data = try FileAccess.read(config.path, what: "saved config")
         do {
-            return try TrainingConfig.parse(data)
+            return try TrainingConfig.parse(data, defaults: .savedRun)
         } catch let error as ConfigError {
             throw ConfigError(
                 key: error.key,
