@@ -10,10 +10,14 @@ struct EvalCommand: ParsableCommand {
         abstract: "Mean negative log-likelihood of a data file under a trained model, as one JSON line.",
         discussion: #"""
             Prints {"nll": <nats per example>, "bitsPerDim": <for images, else null>, "count": N, \#
-            "nonFiniteCount": <examples whose log-density is not finite>, "model": "<which model>"}. \#
-            Uses the run's best model, else its newest checkpoint. JSON has no NaN or infinity: a \#
-            figure that is not finite is null, and "nonFinite" names it with its value, e.g. \#
-            "nonFinite": {"nll": "inf"}.
+            "nonFiniteCount": <examples whose log-density is not finite>, "negativeInfinityCount": <of \#
+            those, the examples at -inf>, "model": "<which model>"}. Uses the run's best model, else \#
+            its newest checkpoint. A log-density is -inf where the example lies outside the model's \#
+            support (an image value that is not a level, a non-binary value under a Bernoulli \#
+            decoder) or its density is below what Float represents (its state left Float's range \#
+            inside the flow); a model with finite parameters gives no NaN. JSON has no NaN or \#
+            infinity: a figure that is not finite is null, and "nonFinite" names it with its value, \#
+            e.g. "nonFinite": {"nll": "inf"}.
 
             Models with stochastic layers (a VAE) have no exact log-density: "nll" is then the \#
             importance-weighted estimate −log((1/k) Σ_i exp w_i) of k draws w_i of the one-draw \#
@@ -49,7 +53,8 @@ struct EvalCommand: ParsableCommand {
             importanceSamples: importanceSamples, on: target)
         var fields: [String: JSONValue] = [
             "nll": .number(result.nll), "bitsPerDim": result.bitsPerDim.map(JSONValue.number) ?? .null, "count": .number(Double(result.count)),
-            "nonFiniteCount": .number(Double(result.nonFinite)), "model": .string(model.source),
+            "nonFiniteCount": .number(Double(result.nonFinite)), "negativeInfinityCount": .number(Double(result.negativeInfinite)),
+            "model": .string(model.source),
             "importanceSamples": .number(Double(result.importanceSamples)),
         ]
         if let elbo = result.negativeELBO {

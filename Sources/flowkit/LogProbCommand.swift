@@ -9,9 +9,11 @@ struct LogProbCommand: ParsableCommand {
         abstract: "Write the log-density (nats) of every example of a data file, one per line.",
         discussion: """
             Values use round-trip formatting: the shortest text that parses back to the same Float. \
-            A log-density that is not finite is written as -inf (zero density), inf or nan, which \
-            NumPy, pandas and Python's float() read back; their count is reported on standard \
-            error. The file is written only once every example has been computed. For a model \
+            A log-density that is not finite is written as -inf, inf or nan, which NumPy, pandas \
+            and Python's float() read back; their count is reported on standard error. -inf means \
+            the example lies outside the model's support or its density is below what Float \
+            represents (its state left Float's range inside the flow); a model with finite \
+            parameters writes no nan. The file is written only once every example has been computed. For a model \
             with stochastic layers (a VAE) each value is the importance-weighted estimate of \
             log p(x) with the model's model.importanceSamples draws from fixed streams of the \
             run's seed (see `flowkit eval --help`); dequantized image flows keep one draw.
@@ -39,6 +41,6 @@ struct LogProbCommand: ParsableCommand {
         let text = "logprob\n" + logProb.map { $0.isFinite ? "\($0)" : MetricRecord.name(Double($0)) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
         let nonFinite = logProb.count { !$0.isFinite }
-        if nonFinite > 0 { printError("warning: \(nonFinite) of \(logProb.count) log-densities are not finite (written as -inf, inf or nan)") }
+        if nonFinite > 0 { printError("warning: \(nonFinite) of \(logProb.count) log-densities are not finite (written as -inf, inf or nan; -inf: outside the model's support, or a density below what Float represents)") }
     }
 }

@@ -45,7 +45,8 @@ struct TrainCommand: ParsableCommand {
         let target = try device.resolve()
         let parsed: TrainingConfig?
         if let config {
-            parsed = try TrainingConfig.load(config)
+            // Resuming, a key the file leaves out means what the run was trained with (ConfigDefaults).
+            parsed = try TrainingConfig.load(config, defaults: resume ? ConfigDefaults.resuming(RunDirectory(runDir)) : .newRun)
         } else if resume, RunDirectory(runDir).holdsRun {
             parsed = nil
         } else {

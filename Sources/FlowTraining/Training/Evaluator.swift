@@ -24,6 +24,10 @@ public enum Evaluator {
         public var count: Int
         /// Examples whose log-density is not finite (then `nll` is not finite either).
         public var nonFinite: Int = 0
+        /// Of those, the examples at −inf: outside the model's support, or with a density below
+        /// what Float represents (`Flow.logProb`). A model with finite parameters gives no other
+        /// non-finite value.
+        public var negativeInfinite: Int = 0
         /// Draws per example combined into `nll` (1: a single draw, or an exact flow).
         public var importanceSamples: Int = 1
         /// Mean of `−w` over all draws: the negative ELBO, for flows with stochastic transforms
@@ -50,7 +54,8 @@ public enum Evaluator {
         let negativeELBO = flow.stochasticTransforms.isEmpty ? nil : -perExample.reduce(0.0) { $0 + $1.meanDraw } / Double(max(1, perExample.count))
         return Result(
             nll: nll, bitsPerDim: isImage ? FlowLayers.bitsPerDim(nll: nll, dimensions: data.exampleSize) : nil, count: perExample.count,
-            nonFinite: perExample.count { !Float($0.logProb).isFinite }, importanceSamples: samples, negativeELBO: negativeELBO)
+            nonFinite: perExample.count { !Float($0.logProb).isFinite }, negativeInfinite: perExample.count { Float($0.logProb) == -.infinity },
+            importanceSamples: samples, negativeELBO: negativeELBO)
     }
 
     /// Runs `body` with every stochastic transform drawing from a fixed stream of `seed` (the
