@@ -13,6 +13,14 @@ extension BijectorCases {
         BijectorCase(name: "MAF 2 blocks", eventShape: [5]) { device, random in
             try MAF(features: 5, blocks: 2, hidden: 8, activation: smoothAR, random: &random, on: device)
         },
+        BijectorCase(name: "MAF bounded log-scale", eventShape: [4], perturbation: 1.5) { device, random in
+            try MAF(features: 4, blocks: 2, hidden: 8, activation: smoothAR, logScaleBound: .tanh(0.7), random: &random, on: device)
+        },
+        BijectorCase(name: "IAF bounded log-scale with context", eventShape: [4], contextFeatures: 2, perturbation: 1.5) { device, random in
+            try IAF(
+                features: 4, blocks: 2, hidden: 8, contextFeatures: 2, activation: smoothAR, logScaleBound: .tanh(0.7), random: &random,
+                on: device)
+        },
         BijectorCase(name: "MAF random degrees with context", eventShape: [4], contextFeatures: 2) { device, random in
             try MAF(features: 4, blocks: 2, hidden: 7, contextFeatures: 2, degrees: .random, activation: smoothAR, random: &random, on: device)
         },
