@@ -9,8 +9,9 @@
 # illegal address poisons a CUDA context for the rest of its process): the host, driver and
 # library inventory; `flowkit devices --json`; then for each device under test, CUDA devices
 # first, then OpenCL ones: `flowkit check` one section per process, `flowkit bench` (kernels), the
-# workloads W1–W5, a short training of Glow on the digits and of nsf on moons with the log-densities
-# compared against the CPU's; last, bench/peers.py's W1–W5 with PyTorch on CUDA. A step that would
+# workloads W1–W5, and on the first device a short training of Glow on the digits and of nsf on
+# moons with the log-densities compared against the CPU's; last, bench/peers.py's W1–W5 with
+# PyTorch on CUDA (one workload per process). A step that would
 # run past the budget (default 480 s for the whole run) is skipped, and says so.
 #
 # Everything is written to a work folder ($GPU_CHECK_WORK, default a fresh one under $TMPDIR or
@@ -323,7 +324,8 @@ print("      %d passed, %d failed, %d skipped in %.0f s" % (s["passed"], s["fail
 for device in report["devices"]:
     for row in device["rows"]:
         if row["status"] == "fail" or (row["status"] == "skipped" and "nvrtc" in row["op"].lower()):
-            print(("      %s: %s %s: %s" % (row["status"], row["op"], row["shapes"], row.get("detail") or ""))[:300])
+            detail = (row.get("detail") or "").strip().splitlines()
+            print(("      %s: %s %s: %s" % (row["status"], row["op"], row["shapes"], " / ".join(detail[:2])))[:300])
 PY
 summarize_check() {
     command -v python3 > /dev/null && [[ -s "$1" ]] || return 0
@@ -399,7 +401,10 @@ for device in "${devices[@]}"; do
     for workload in W1 W2 W3 W4 W5; do
         step "bench-$workload-$tag.json" 90 "$fk" bench --workload "$workload" --device "$device" ${workload_bench[@]+"${workload_bench[@]}"}
     done
-    if [[ "$device" == cpu* ]]; then
+    # The trainings on the first device only (a CUDA one where there is one): they cost a minute.
+    if [[ "$device" != "${devices[0]}" ]]; then
+        :
+    elif [[ "$device" == cpu* ]]; then
         say "skip  training on $device: its log-densities would be compared with its own"
     elif command -v python3 > /dev/null; then
         section "training on $device, log-densities against the CPU's"
