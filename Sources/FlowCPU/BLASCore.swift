@@ -14,6 +14,14 @@ public enum BLASCore {
         return String(cString: name)
     }
 
+    /// The OpenBLAS build: version and build options (`OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY …`),
+    /// without the kernel family, which `current` names.
+    public static var library: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        let words = String(cString: config).split(separator: " ")
+        return words.filter { $0.lowercased() != current.lowercased() }.joined(separator: " ")
+    }
+
     /// A better `OPENBLAS_CORETYPE` for this CPU when OpenBLAS fell back to a generic one, else nil.
     /// Never overrides a value the user set.
     public static func recommendedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {

@@ -5,7 +5,7 @@ import FlowCore
 /// layer, the coupling and the log-det, and back, so a coupling costs one hand-off each way
 /// instead of a dozen. The rows are cut as `gemmRowChain` cuts them and each product is the same
 /// `gemmBlock` call on the same rows, so the forward matches the fallback's exactly. The weight
-/// gradients are summed differently (each thread's rows, then the threads in order), and so are
+/// gradients are summed differently (each block's rows, then the blocks in order), and so are
 /// the bias gradients, in Double like `featureSum` but in two stages.
 extension CPUDevice: MLPCouplingCapable {
     public func mlpAffineCoupling(
@@ -140,11 +140,17 @@ extension CPUDevice: MLPCouplingCapable {
                     for c in 0..<spec.contextFeatures { pdContext[row * spec.contextFeatures + c] = source[kept + c] }
                 }
             }
-            // The threads' partial sums, added in thread order so the result never depends on timing.
+            // The blocks' partial sums, added in block order (blocks follow from the shape, so the
+            // bits never depend on the threads or their timing); each element by one thread.
             for layer in 0..<layers {
-                for part in 1..<max(1, parts) {
-                    let partial = pPartials + (part - 1) * partialStride + partialStarts[layer]
-                    for i in 0..<parameterCounts[layer] { pdWeights[layer][i] += partial[i] }
+                let target = pdWeights[layer]
+                if parts > 1 {
+                    Parallel.forEachRange(parameterCounts[layer], grain: 1 << 12) { elements in
+                        for part in 1..<parts {
+                            let partial = pPartials + (part - 1) * partialStride + partialStarts[layer]
+                            for i in elements { target[i] += partial[i] }
+                        }
+                    }
                 }
                 for o in 0..<spec.widths[layer] {
                     var total = 0.0
@@ -171,10 +177,9 @@ extension CPUDevice: MLPCouplingCapable {
         }
     }
 
-    /// The row blocks `gemmRowChain` would cut this MLP's batch into.
+    /// The row blocks `gemmRowChain` would cut this MLP's batch into (fixed by the shape).
     private static func rowParts(_ spec: MLPCouplingSpec) -> (parts: Int, size: Int) {
         let work = spec.widths.indices.reduce(0) { $0 + spec.rows * spec.widths[$1] * max(spec.inputs(ofLayer: $1), 1) }
-        let parts = max(1, min(Parallel.cores, work / GemmSplit.minimumWorkPerPart, spec.rows / 16))
-        return (parts, max(1, (spec.rows + parts - 1) / parts))
+        return GemmSplit.chainParts(work: work, rows: spec.rows)
     }
 }

@@ -26,7 +26,7 @@ extension CPUDevice {
         if let parts = splitAlongK(spec), pBias == nil {
             return gemmSplitAlongK(spec, parts: parts, a: pa, b: pb, c: pc)
         }
-        let split = GemmSplit(spec, cores: Parallel.cores)
+        let split = GemmSplit(spec)
         WorkerPool.shared.run(spec.batch * split.parts) { task in
             let (index, part) = task.quotientAndRemainder(dividingBy: split.parts)
             let block = split.range(part)
@@ -43,17 +43,24 @@ extension CPUDevice {
     /// `k` is the batch, far longer than `m` and `n`. Cutting C's rows instead makes every thread
     /// read the whole batch, half of which another core wrote (the pool keeps each half of the
     /// batch on one core), and those products ran three times slower than the forward ones.
-    /// Nil for any other product.
+    /// The parts follow from the shape (`FixedSplit`): a sum cut elsewhere rounds differently.
+    /// Nil for any other product, and for one too small to cut.
     private static func splitAlongK(_ spec: GemmSpec) -> Int? {
-        guard spec.transposeA, !spec.transposeB, spec.batch == 1, spec.activation == .none, Parallel.cores > 1,
-            spec.k >= 4 * max(spec.m, spec.n), spec.m * spec.n * spec.k >= 2 * GemmSplit.minimumWorkPerPart
+        guard spec.transposeA, !spec.transposeB, spec.batch == 1, spec.activation == .none, spec.k >= 4 * max(spec.m, spec.n)
         else { return nil }
-        return min(Parallel.cores, spec.k / 16)
+        let parts = FixedSplit.parts(
+            work: spec.m * spec.n * spec.k, length: spec.k, minimumLength: minimumRowsPerPartialSum,
+            maximum: FixedSplit.maximumReductionParts)
+        return parts > 1 ? parts : nil
     }
+
+    /// The fewest rows of the batch one partial weight gradient sums: fewer make the partial
+    /// results to add cost more than the split saves.
+    static let minimumRowsPerPartialSum = 64
 
     /// `C = α·Σ_p op(A)[:, K_p]·op(B)[K_p, :] + β·C` with the batch cut into consecutive parts:
     /// part 0 writes C, the others a scratch block each, and the scratch blocks are then added in
-    /// part order (a fixed order: deterministic for a given core count).
+    /// part order (the parts and the order follow from the shape: the same bits on any thread count).
     private static func gemmSplitAlongK(
         _ spec: GemmSpec, parts: Int, a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
     ) {

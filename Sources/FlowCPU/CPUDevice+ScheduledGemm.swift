@@ -18,7 +18,7 @@ extension CPUDevice: GemmGroupCapable, GemmRowChainCapable {
         var leading: [Block] = []
         var others: [Block] = []
         for (number, spec) in specs.enumerated() where spec.m > 0 && spec.n > 0 {
-            let split = GemmSplit(spec, cores: Parallel.cores)
+            let split = GemmSplit(spec)
             for index in 0..<spec.batch {
                 for part in 0..<split.parts {
                     let block = split.range(part)
@@ -50,8 +50,7 @@ extension CPUDevice: GemmGroupCapable, GemmRowChainCapable {
              bias: try stage.bias.map { try floats($0.buffer, op) }, gate: try stage.gate.map { try floats($0.buffer, op) })
         }
         let work = stages.reduce(0) { total, stage in total + stage.specs.reduce(0) { $0 + $1.m * $1.n * max($1.k, 1) } }
-        let parts = max(1, min(Parallel.cores, work / GemmSplit.minimumWorkPerPart, rows / 16))
-        let size = (rows + parts - 1) / parts
+        let (parts, size) = GemmSplit.chainParts(work: work, rows: rows)
         WorkerPool.shared.run(parts) { part in
             let block = (part * size)..<min(rows, (part + 1) * size)
             guard !block.isEmpty else { return }

@@ -20,8 +20,8 @@ public final class CPUDevice: Device {
         }
         info = DeviceInfo(
             kind: .cpu, index: 0, name: CPUDevice.processorName(), vendor: CPUDevice.processorVendor(),
-            driver: "OpenBLAS \(BLASCore.current) kernels, \(Parallel.cores) threads", memoryBytes: memory,
-            computeUnits: Parallel.cores, hardware: .cpu)
+            driver: "OpenBLAS \(BLASCore.current) kernels, \(CPUThreads.count) threads", memoryBytes: memory,
+            computeUnits: CPUThreads.count, hardware: .cpu)
     }
 
     // MARK: Memory

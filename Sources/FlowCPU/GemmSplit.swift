@@ -2,23 +2,21 @@ import FlowCore
 
 /// How one matrix product is cut into blocks for the CPU's threads: along the longer of C's two
 /// dimensions, into blocks that are multiples of 16 (the width of OpenBLAS's AVX-512 micro-kernel),
-/// and not at all when the product is too small for the hand-off to pay.
+/// and not at all when the product is too small for the hand-off to pay. The cut follows from the
+/// product's shape alone (`FixedSplit`), so every block is the same OpenBLAS call on any thread count.
 struct GemmSplit {
     let alongRows: Bool
     let parts: Int
     private let length: Int
     private let blockSize: Int
 
-    /// Below this many multiply-adds per part a product runs on one thread (about 10 µs of work).
-    static let minimumWorkPerPart = 1 << 18
-
-    init(_ spec: GemmSpec, cores: Int) {
+    init(_ spec: GemmSpec) {
         alongRows = spec.m >= spec.n
         length = alongRows ? spec.m : spec.n
         let work = spec.m * spec.n * max(spec.k, 1)
-        let wanted = min(cores, max(1, work / Self.minimumWorkPerPart), max(1, length / 16))
-        // With a batch of products there is parallelism across matrices already.
-        let parts = spec.batch >= cores ? 1 : wanted
+        // A batch of products shares the parts out across its matrices already.
+        let wanted = FixedSplit.parts(work: work, length: length, minimumLength: 16) / max(1, spec.batch)
+        let parts = FixedSplit.powerOfTwo(atMost: wanted)
         let block = (length + parts - 1) / parts
         blockSize = max(16, (block + 15) / 16 * 16)
         self.parts = max(1, min(parts, (length + blockSize - 1) / blockSize))
@@ -29,4 +27,15 @@ struct GemmSplit {
         let start = min(length, part * blockSize)
         return start..<min(length, start + blockSize)
     }
+
+    /// Row blocks of a chain of products over `rows` rows that each thread takes through every
+    /// stage (`gemmRowChain`, the fused MLP coupling): `work` multiply-adds in all. The fused
+    /// coupling also sums its weight gradients over each block, so blocks are at least
+    /// `minimumChainRows` long and at most `FixedSplit.maximumReductionParts` many.
+    static func chainParts(work: Int, rows: Int) -> (parts: Int, size: Int) {
+        let parts = FixedSplit.parts(work: work, length: rows, minimumLength: minimumChainRows, maximum: FixedSplit.maximumReductionParts)
+        return (parts, max(1, (rows + parts - 1) / parts))
+    }
+
+    static let minimumChainRows = 64
 }

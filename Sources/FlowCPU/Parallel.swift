@@ -1,17 +1,14 @@
 import FlowCore
-import Foundation
 
-/// Splits work over the CPU's cores. Chunks are contiguous and each index is processed by exactly
-/// one thread, so results never depend on scheduling: reductions stay deterministic because every
-/// output is summed sequentially by the one thread that owns it.
+/// Splits work into contiguous chunks for the CPU's threads. Each index is processed by exactly
+/// one thread, and the chunks follow from `count` and `grain` alone (`FixedSplit`), never from the
+/// thread count: which thread runs a chunk, or how many threads there are, never changes a result.
 enum Parallel {
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
-    /// Runs `body` on disjoint ranges covering `0..<count`; small jobs (fewer than `grain`
-    /// units per core) run inline to avoid the hand-off.
+    /// Runs `body` on disjoint ranges covering `0..<count`: at most `FixedSplit.maximumParts`
+    /// chunks of at least `grain` units each; a job of fewer than two grains runs inline.
     static func forEachRange(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = min(cores * 4, max(1, count / max(1, grain)))
+        let chunks = min(FixedSplit.maximumParts, max(1, count / max(1, grain)))
         if chunks <= 1 {
             body(0..<count)
             return

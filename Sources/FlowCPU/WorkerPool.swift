@@ -2,7 +2,7 @@ import FlowCore
 import Foundation
 import Synchronization
 
-/// The CPU backend's one thread pool: the calling thread plus `cores − 1` workers that spin for a
+/// The CPU backend's one thread pool: the calling thread plus `threads − 1` workers that spin for a
 /// short while after each job and then sleep.
 ///
 /// Why not Dispatch plus OpenBLAS's own threads: a training step of a small flow is hundreds of
@@ -23,7 +23,8 @@ import Synchronization
 /// handed out in arrival order they wandered between the cores (measured: a 5 µs epilogue over a
 /// product's output took 24 µs when its blocks changed cores between calls).
 final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool(workers: Parallel.cores - 1)
+    /// Started on first use with the thread count set then (`CPUThreads`).
+    static let shared = WorkerPool(workers: CPUThreads.start() - 1)
 
     /// `generation << 32 | front << 16 | back`: which job is current and its unclaimed chunks
     /// `front..<back`. A claim is a compare-exchange on the whole word, so a worker that is late

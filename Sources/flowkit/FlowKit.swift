@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowRuntime
 import FlowTraining
 import Foundation
 
@@ -24,6 +25,8 @@ struct FlowKit: AsyncParsableCommand {
     static func main() async {
         BLASRelaunch.relaunchIfNeeded()
         do {
+            // Before any command computes: the CPU's worker pool starts with the count set then.
+            if let threads = try CPUThreads.fromEnvironment() { try CPUThreads.set(threads, source: CPUThreads.environmentVariable) }
             var command = try parseAsRoot()
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()

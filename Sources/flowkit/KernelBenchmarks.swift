@@ -108,11 +108,12 @@ struct KernelBenchmarks {
         return BenchResult(device: device.info.selector, name: name, shape: shape, seconds: seconds, flops: flops)
     }
 
-    /// OpenBLAS's sgemm called directly, without flowkit in between, on OpenBLAS's own threads (one
-    /// per core; the CPU backend sets it to one thread and splits products itself): the yardstick.
+    /// OpenBLAS's sgemm called directly, without flowkit in between, on OpenBLAS's own threads (as
+    /// many as the CPU backend's, `CPUThreads`; the backend sets OpenBLAS to one thread and splits
+    /// products itself): the yardstick.
     private func rawSgemm(m: Int, n: Int, k: Int, ours: BenchResult) throws -> BenchResult {
         let previous = openblas_get_num_threads()
-        openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+        openblas_set_num_threads(Int32(CPUThreads.count))
         defer { openblas_set_num_threads(previous) }
         var a = [Float](repeating: 0.5, count: m * k)
         var b = [Float](repeating: 0.25, count: k * n)

@@ -32,9 +32,16 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue the run in --run-dir from its newest checkpoint.")
     var resume = false
 
+    @Option(name: .long, parsing: .unconditional, help: "CPU threads to compute on (default: $FLOWKIT_THREADS, else the number of cores). The results are the same on any count.")
+    var threads: Int?
+
+    @Flag(name: .long, help: "With --resume: refuse to continue when the checkpoint was computed with other numerics (device, BLAS kernels, kernel compiler, tuning, reduction scheme) instead of continuing with a warning.")
+    var strictNumerics = false
+
     func validate() throws {
         try ArgumentChecks.runDirectory(runDir)
         if let steps { try ArgumentChecks.count(steps, "--steps", in: ConfigLimits.steps) }
+        if let threads { try ArgumentChecks.count(threads, "--threads", in: CPUThreads.limit) }
         if let seed, seed > UInt64(ConfigLimits.seed.upperBound) {
             throw ValidationError("--seed must be in \(ConfigLimits.seed.lowerBound)...\(ConfigLimits.seed.upperBound), got \(seed)")
         }
@@ -42,6 +49,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         ParentWatch.install()
+        if let threads { try CPUThreads.set(threads) }
         let target = try device.resolve()
         let parsed: TrainingConfig?
         if let config {
@@ -56,11 +64,13 @@ struct TrainCommand: ParsableCommand {
         options.resume = resume
         options.stepsOverride = steps
         options.seedOverride = seed
+        options.strictNumerics = strictNumerics
         options.interactive = isatty(STDOUT_FILENO) != 0
         options.log = { print($0) }
         StopSignal.install()
         let trainer = try Trainer(config: parsed, run: RunDirectory(runDir), device: target, options: options)
-        print("training on \(target.info.selector) (\(target.info.name)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
+        let computing = target.info.kind == .cpu ? "\(target.info.name), \(CPUThreads.count) threads" : target.info.name
+        print("training on \(target.info.selector) (\(computing)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
         let summary = try trainer.train()
         if summary.interrupted { throw ExitCode(130) }
     }

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowLayers
 import Foundation
 
@@ -24,6 +25,9 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var parameterNames: [String]
     /// Model state that is not a tensor (random-stream positions, initialisation flags).
     public var modelState: [String: TransformStateValue] = [:]
+    /// What decided the bits of the run so far (device, BLAS kernels, kernel compiler, tuning,
+    /// reduction scheme); nil in checkpoints written before flowkit recorded it.
+    public var numerics: NumericsFingerprint?
 
     public struct StreamState: Codable, Equatable, Sendable {
         public var seed: UInt64

@@ -13,6 +13,8 @@ public final class Trainer {
         public var resume = false
         public var stepsOverride: Int?
         public var seedOverride: UInt64?
+        /// Refuse to resume from a checkpoint computed with other numerics (`NumericsCheck`).
+        public var strictNumerics = false
         /// Where progress goes (the CLI prints it; tests collect it).
         public var log: @Sendable (String) -> Void = { print($0) }
         /// Where warnings go (the CLI writes them to standard error, apart from the progress).
@@ -104,6 +106,8 @@ public final class Trainer {
             step: 0, streams: [:], dataEpoch: 0, dataOffset: 0, learningRateFactor: 1, nonFiniteStreak: 0,
             bestValidation: nil, bestStep: nil, stepsWithoutImprovement: 0, parameterNames: flow.parameters.map(\.name))
         if options.resume, let (tensors, metadata) = store.loadLatest(warn: options.warn) {
+            let numerics = try NumericsCheck.resume(recorded: metadata.numerics, current: device.numerics, step: metadata.step, strict: options.strictNumerics)
+            if let numerics { options.warn(numerics) }
             try ModelSnapshot.restore(flow: flow, adam: adam, adamStep: metadata.step, from: tensors, other: metadata.modelState, source: "checkpoint step \(metadata.step)")
             state = metadata
             if let stream = metadata.streams["data"] {
@@ -292,6 +296,7 @@ public final class Trainer {
         state.dataEpoch = position.epoch
         state.dataOffset = position.offset
         state.modelState = other
+        state.numerics = device.numerics
         try store.save(tensors: tensors, metadata: state)
     }
 
