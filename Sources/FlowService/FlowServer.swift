@@ -3,7 +3,6 @@ import FlowTraining
 import Foundation
 import Hummingbird
 import Logging
-import Metrics
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -74,7 +73,6 @@ public enum FlowServer {
             throw StartError(description: "cannot open the job store \(paths.database): \(error)")
         }
         let metrics = ServiceMetrics()
-        bootstrapMetrics(metrics.registry)
         var environment = ProcessInfo.processInfo.environment
         // The children need no token; keep it out of their environment.
         environment["FLOWKIT_TOKEN"] = nil
@@ -120,7 +118,7 @@ public enum FlowServer {
     static func makeRouter(core: ServiceCore) -> (Router<BasicRequestContext>, RouteTable) {
         let table = RouteTable()
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(metrics: core.metrics.requests))
         router.add(middleware: ErrorMiddleware(routes: table))
         router.add(middleware: AuthMiddleware(token: core.options.token))
         let routes = RouteRegistrar(router: router, table: table)
@@ -134,7 +132,6 @@ public enum FlowServer {
         return (router, table)
     }
 
-    private static let metricsBootstrapped = Atomic<Bool>(false)
     private static let loggingBootstrapped = Atomic<Bool>(false)
 
     /// Log lines go to standard error: standard output carries only `listening on …`.
@@ -145,13 +142,5 @@ public enum FlowServer {
             handler.logLevel = .info
             return handler
         }
-    }
-
-    /// Hummingbird's request metrics (swift-metrics) go to the same Prometheus registry.
-    private static func bootstrapMetrics(_ registry: PrometheusCollectorRegistry) {
-        guard !metricsBootstrapped.exchange(true, ordering: .relaxed) else { return }
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.nameAndLabelSanitizer = ServiceMetrics.sanitize
-        MetricsSystem.bootstrap(factory)
     }
 }

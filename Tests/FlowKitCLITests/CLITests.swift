@@ -78,6 +78,9 @@ struct CLITests {
             let outcome = try Self.run(arguments)
             #expect(outcome.status != 0, "\(arguments)")
             #expect(outcome.stderr.contains("no CUDA device") && outcome.stderr.contains("libcuda.so.1"), "\(arguments): \(outcome.stderr)")
+            // cuda is a known kind without a device here, not an unknown name.
+            #expect(outcome.stderr.contains("'\(arguments[2])' is a known device, but none is available here: no CUDA device"), "\(outcome.stderr)")
+            #expect(!outcome.stderr.contains("unknown device"), "\(arguments): \(outcome.stderr)")
         }
     }
 

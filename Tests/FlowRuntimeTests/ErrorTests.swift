@@ -103,11 +103,22 @@ private func devicePairs() -> [(any Device, any Device)] {
         }
     }
 
-    @Test(arguments: ["gpu", "opencl:99", "cpu:1", "", "opencl:-1", "cuda"])
+    @Test(arguments: ["gpu", "opencl:99", "cpu:1", "", "opencl:-1", "cuda:x"])
     func unknownDeviceNamesAreRejected(_ name: String) {
         let error = expectFlowError(["'\(name)'"]) { _ = try DeviceRegistry.device(named: name) }
         if let error, case .unknownDevice = error {} else {
             Issue.record("expected .unknownDevice for '\(name)', got \(String(describing: error))")
+        }
+    }
+
+    /// `cuda` where there is no CUDA device is a known kind without a device, not an unknown name.
+    @Test(.enabled(if: DeviceRegistry.available().allSatisfy { $0.kind != .cuda }, "this machine has a CUDA device"))
+    func aKnownKindWithoutADeviceIsUnavailable() {
+        let error = expectFlowError(["'cuda' is a known device, but none is available here: no CUDA device"]) {
+            _ = try DeviceRegistry.device(named: "cuda")
+        }
+        if let error, case .unavailableDevice = error {} else {
+            Issue.record("expected .unavailableDevice for 'cuda', got \(String(describing: error))")
         }
     }
 }

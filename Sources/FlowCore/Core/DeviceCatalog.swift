@@ -41,7 +41,8 @@ public final class DeviceCatalog: Sendable {
     }
 
     /// The listing of the device `selector` names, without opening it (so a server can check its
-    /// devices at start-up cheaply). Throws `FlowError.unknownDevice` naming what is wrong.
+    /// devices at start-up cheaply). Throws `FlowError.unknownDevice` naming what is wrong, or
+    /// `FlowError.unavailableDevice` for a known kind with no device here.
     public func info(named selector: String) throws -> DeviceInfo {
         let (provider, index) = try resolve(selector)
         return provider.devices[index]
@@ -74,7 +75,7 @@ public final class DeviceCatalog: Sendable {
             index = parsed
         }
         let count = provider.devices.count
-        guard count > 0 else { throw FlowError.unknownDevice(name: rawName, detail: provider.missingHint) }
+        guard count > 0 else { throw FlowError.unavailableDevice(name: rawName, detail: provider.missingHint) }
         guard index < count else {
             throw FlowError.unknownDevice(
                 name: rawName, detail: "there are \(count) \(kindText) device(s), numbered 0...\(count - 1); see `flowkit devices`")

@@ -9,6 +9,9 @@ public enum FlowError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(op: String, detail: String)
     /// A device name that does not parse or names a device that does not exist.
     case unknownDevice(name: String, detail: String)
+    /// A device name of a known kind (`cuda`, `opencl`) where this machine has no device of that
+    /// kind; `detail` says why (no driver, no platform).
+    case unavailableDevice(name: String, detail: String)
     /// An OpenCL API call that returned an error code.
     case openCL(call: String, code: Int32, name: String)
     /// A CUDA driver API call that returned an error code: its `CUDA_ERROR_…` name and the
@@ -32,6 +35,8 @@ public enum FlowError: Error, CustomStringConvertible, Equatable {
             return "\(op): invalid argument: \(detail)"
         case let .unknownDevice(name, detail):
             return "unknown device '\(name)': \(detail)"
+        case let .unavailableDevice(name, detail):
+            return "'\(name)' is a known device, but none is available here: \(detail)"
         case let .openCL(call, code, name):
             return "OpenCL call \(call) failed with \(name) (\(code))"
         case let .cuda(call, code, name, message):

@@ -32,8 +32,14 @@ enum DatasetRoutes {
 
     private static func upload(_ request: Request, core: ServiceCore) async throws -> Response {
         let query = request.uri.queryParameters
-        guard let formatName = query["format"].map(String.init), let format = DatasetRecord.Format(rawValue: formatName) else {
-            throw APIError.badRequest("query parameter 'format' is required: csv, npy or idx")
+        let formats = DatasetRecord.Format.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let formatName = query["format"].map(String.init) else {
+            throw APIError.badRequest("query parameter 'format' is required: one of \(formats)")
+        }
+        guard let format = DatasetRecord.Format(rawValue: formatName) else {
+            // Echoed shortened: the value comes from the client and may be long.
+            let shown = formatName.count > 40 ? formatName.prefix(40) + "…" : formatName
+            throw APIError.badRequest("query parameter 'format' is '\(shown)', which is not one of \(formats)")
         }
         let name = query["name"].map(String.init) ?? "upload.\(format.rawValue)"
         guard !name.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {

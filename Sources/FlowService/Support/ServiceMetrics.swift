@@ -2,16 +2,19 @@ import Foundation
 import Prometheus
 
 /// The service's Prometheus metrics: jobs per state (read from the store at each scrape), busy
-/// slots per device, jobs started and finished, uploads; and, through swift-metrics, the
-/// request counters and timers of Hummingbird's `MetricsMiddleware`.
+/// slots per device, jobs started and finished, uploads; and the HTTP requests (`RequestMetrics`).
+/// Every family has a help text, counters end in `_total` and durations in `_seconds`, so the
+/// text passes `promtool check metrics`.
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    let requests: RequestMetrics
     let started: Counter
     let uploads: Counter
     let uploadBytes: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        requests = RequestMetrics(registry: registry)
         started = registry.makeCounter(descriptor: Self.name("jobs_started", "total", "Trainer child processes started"))
         uploads = registry.makeCounter(descriptor: Self.name("dataset_uploads", "total", "Data sets accepted"))
         uploadBytes = registry.makeCounter(descriptor: Self.name("dataset_upload_bytes", "total", "Bytes of accepted data sets"))
@@ -40,16 +43,5 @@ public final class ServiceMetrics: Sendable {
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "flowkit", metricName: metric, unitName: unit, helpText: help)
-    }
-
-    /// Prometheus names allow `[a-zA-Z0-9_:]`; swift-metrics labels from libraries use dots.
-    static func sanitize(_ name: String, _ labels: [(String, String)]) -> (String, [(String, String)]) {
-        func clean(_ text: String) -> String {
-            String(text.unicodeScalars.map { scalar -> Character in
-                let ok = (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9") || scalar == "_" || scalar == ":"
-                return ok ? Character(scalar) : "_"
-            })
-        }
-        return (clean(name), labels.map { (clean($0.0), $0.1) })
     }
 }

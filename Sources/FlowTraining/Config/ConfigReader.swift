@@ -135,7 +135,7 @@ struct ConfigReader {
     /// Throws for the first key nobody asked for, suggesting a near match.
     func finish() throws {
         for name in object.keys.sorted() where !used.contains(name) {
-            let suggestion = used.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+            let suggestion = KeySuggestion.nearest(to: name, among: used).map { " (did you mean '\($0)'?)" } ?? ""
             throw ConfigError(key: key(name), "unknown key\(suggestion); known keys here: \(used.sorted().joined(separator: ", "))")
         }
     }

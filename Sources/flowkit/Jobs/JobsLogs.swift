@@ -38,13 +38,20 @@ struct JobsLogs: AsyncParsableCommand {
         (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "\(event)"
     }
 
+    /// A learning rate in one format at every size (a schedule makes them span decades, and the
+    /// JSON keeps every digit): four significant digits in scientific notation, `1.000e-03`.
+    static func learningRate(_ value: Any?) -> String {
+        guard let value = value as? Double, value.isFinite else { return "—" }
+        return String(format: "%.3e", value)
+    }
+
     /// A metric line or a state change, as the trainer's own log would say it.
     static func describe(_ event: [String: Any]) -> String {
         let data = event["data"] as? [String: Any] ?? event
         let step = (data["step"] as? Int).map { "step \($0)" } ?? ""
         if event["type"] as? String == "state" { return "state: \(jsonLine(data))" }
         switch data["event"] as? String ?? "" {
-        case "train": return "\(step)  loss \(JobTable.number(data["loss"]))  lr \(data["learningRate"] ?? "")"
+        case "train": return "\(step)  loss \(JobTable.number(data["loss"]))  lr \(learningRate(data["learningRate"]))"
         case "eval": return "\(step)  validation NLL \(JobTable.number(data["validationNLL"]))"
         case "test": return "\(step)  test NLL \(JobTable.number(data["testNLL"])) (\(data["model"] as? String ?? ""))"
         case "skip": return "\(step)  non-finite step skipped (\(data["transform"] as? String ?? ""))"

@@ -36,7 +36,17 @@ struct JobsSamples: AsyncParsableCommand {
     func run() async throws {
         let body = try JSONSerialization.data(withJSONObject: ["n": n, "seed": seed, "temperature": Double(temperature)], options: [.sortedKeys])
         let accept = Self.accept[URL(fileURLWithPath: out).pathExtension.lowercased()] ?? "application/json"
-        let reply = try await service.client().request("POST", "v1/jobs/\(id)/samples", body: body, contentType: "application/json", accept: accept)
+        let reply: ServiceClient.Reply
+        do {
+            reply = try await service.client().request("POST", "v1/jobs/\(id)/samples", body: body, contentType: "application/json", accept: accept)
+        } catch let failure as ServiceClient.Failure where failure.status == 406 && accept == "image/png" {
+            // The server draws a PNG grid only for image models.
+            let stem = String(out.dropLast(URL(fileURLWithPath: out).pathExtension.count + 1))
+            throw ServiceClient.Failure(
+                description: "--out \(out): PNG samples are for image models (trained on images: data.kind digits or idx, or an NPY of images), and job \(id) models vectors; "
+                    + "write its samples as CSV, NPY or JSON instead, e.g. --out \(stem).csv",
+                status: failure.status)
+        }
         try AtomicFile.write(reply.body, to: URL(fileURLWithPath: out))
     }
 }

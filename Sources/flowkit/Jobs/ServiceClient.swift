@@ -11,6 +11,8 @@ struct ServiceClient: Sendable {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// The server's HTTP status, when it answered with an error (nil when it was not reached).
+        var status: Int? = nil
     }
 
     /// A request's answer: status, headers and body.
@@ -55,7 +57,7 @@ struct ServiceClient: Sendable {
         }
         let http = response as? HTTPURLResponse
         let reply = Reply(status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "", body: data)
-        guard (200..<300).contains(reply.status) else { throw Failure(description: Self.errorText(reply, method: method, path: path)) }
+        guard (200..<300).contains(reply.status) else { throw Failure(description: Self.errorText(reply, method: method, path: path), status: reply.status) }
         return reply
     }
 
