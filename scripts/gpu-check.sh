@@ -81,6 +81,7 @@ summary="$work/summary.txt"
 : > "$summary"
 failures=0
 sampler_pid=""
+current_step=""
 
 say() { echo "$*" | tee -a "$summary"; }
 section() { echo; echo "=== $*"; }
@@ -98,6 +99,7 @@ pack() {
 finish() {
     local rc=$?
     trap - EXIT INT TERM
+    [[ -n "$current_step" ]] && kill -TERM "$current_step" 2> /dev/null && wait "$current_step" 2> /dev/null
     [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2> /dev/null
     say "gpu-check: finished after $(elapsed) s with $failures failed or skipped step(s)"
     pack
@@ -123,7 +125,12 @@ step() {
     fi
     (( limit > left )) && limit=$left
     local before=$SECONDS rc=0
-    timeout --kill-after=10 "$limit" "$@" > "$work/$name" 2> "$work/$name.stderr" || rc=$?
+    # In the background and waited for, so that a signal to this script is handled at once
+    # (bash runs traps only between commands) and ends the step too.
+    timeout --kill-after=10 "$limit" "$@" > "$work/$name" 2> "$work/$name.stderr" &
+    current_step=$!
+    wait "$current_step" || rc=$?
+    current_step=""
     local took=$((SECONDS - before))
     if [[ $rc -eq 0 ]]; then
         say "ok    $name ($took s)"
