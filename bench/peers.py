@@ -63,7 +63,7 @@ def build_models():
                 nn.init.zeros_(net[4].weight); nn.init.zeros_(net[4].bias)
 
         def forward(self, x):
-            logdet = torch.zeros(x.shape[0])
+            logdet = torch.zeros(x.shape[0], device=x.device)
             for k, net in enumerate(self.nets):
                 a, b = k % 2, 1 - k % 2
                 h = net(x[:, a:a + 1])
@@ -115,7 +115,7 @@ def build_models():
             self.d = d
 
         def forward(self, x):
-            logdet = torch.zeros(x.shape[0])
+            logdet = torch.zeros(x.shape[0], device=x.device)
             for k, made in enumerate(self.blocks):
                 if k > 0:
                     x = x.flip(1)
@@ -178,7 +178,7 @@ def build_models():
                 self.initialized = True
             hw = x.shape[2] * x.shape[3]
             x = (x - self.loc[None, :, None, None]) * torch.exp(-self.log_scale)[None, :, None, None]
-            logdet = -hw * self.log_scale.sum() * torch.ones(x.shape[0])
+            logdet = -hw * self.log_scale.sum() * torch.ones(x.shape[0], device=x.device)
             x = nn.functional.conv2d(x, self.weight()[:, :, None, None])
             logdet = logdet + hw * self.log_s.sum()
             c = x.shape[1] // 2
@@ -218,7 +218,7 @@ def build_models():
 
         def forward(self, x):
             x = squeeze(x)
-            logdet = torch.zeros(x.shape[0])
+            logdet = torch.zeros(x.shape[0], device=x.device)
             for step in self.level1:
                 x, ld = step(x); logdet = logdet + ld
             z1, x = x[:, 2:], x[:, :2]
