@@ -421,7 +421,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "a queued, running, paused or failed job uses it",
+            "description": "a job needs it (the message names the jobs): a queued, running, paused or failed job, or a succeeded or cancelled job whose run holds a model (a best model or a checkpoint), which is rebuilt from its training data",
             "content": {
               "application/json": {
                 "schema": {
@@ -1771,7 +1771,13 @@ enum OpenAPIDocument {
             "type": "integer"
           },
           "step": {
-            "type": "integer"
+            "type": "integer",
+            "description": "the newest step the trainer reported: its train lines (every logEvery steps) and its checkpoints (every checkpointEvery steps, and where it stopped)"
+          },
+          "checkpointStep": {
+            "type": "integer",
+            "nullable": true,
+            "description": "the step of the newest checkpoint, where a resume continues; equal to step after a pause, cancel or server stop"
           },
           "totalSteps": {
             "type": "integer"
@@ -1854,7 +1860,7 @@ enum OpenAPIDocument {
           },
           "data": {
             "type": "object",
-            "description": "state: {status, from, message, step}; metric: the metrics.jsonl line"
+            "description": "state: {status, from, message, step, checkpointStep}; metric: the metrics.jsonl line (train, eval, skip, checkpoint, test)"
           }
         }
       }

@@ -18,11 +18,12 @@ enum DatasetRoutes {
         }
         routes.on(.delete, "/v1/datasets/{id}") { _, context in
             let id = try PathParameters.id(context, what: "data set")
-            switch try await core.store.deleteDataset(id) {
+            let paths = core.paths
+            switch try await core.store.deleteDataset(id, holdsModel: { RunFiles.holdsModel(paths.run($0)) }) {
             case .notFound:
                 throw APIError.notFound("no data set \(id)")
             case let .inUse(jobs):
-                throw APIError.conflict("data set \(id) is used by jobs that may still run: \(jobs.joined(separator: ", ")); cancel them first")
+                throw APIError.conflict(DatasetInUse.message(dataset: id, jobs: jobs))
             case let .deleted(record):
                 try? FileManager.default.removeItem(at: core.paths.dataset(record.id, format: record.format))
                 return JSONResponse.make(.object(["deleted": .string(record.id)]))

@@ -53,7 +53,7 @@ enum ModelRoutes {
         let id = try PathParameters.id(context, what: "job")
         guard try await core.store.job(id) != nil else { throw APIError.notFound("no job \(id)") }
         let run = RunDirectory(core.paths.run(id).path)
-        guard FileManager.default.fileExists(atPath: run.bestManifest.path) || !CheckpointStore(runDirectory: run.url, keep: 1).steps().isEmpty else {
+        guard RunFiles.holdsModel(run.url) else {
             throw APIError.conflict("job \(id) has no trained model yet (no best model and no checkpoint)")
         }
         do {

@@ -11,6 +11,7 @@ enum Views {
             "device": .string(job.device),
             "priority": .number(Double(job.priority)),
             "step": .number(Double(job.step)),
+            "checkpointStep": JSONText.number(job.checkpointStep),
             "totalSteps": .number(Double(job.totalSteps)),
             "loss": JSONText.number(job.loss),
             "validationNLL": JSONText.number(job.validationNLL),

@@ -18,20 +18,22 @@ actor MetricsTailer {
         self.store = store
     }
 
-    /// Reads what was appended since the last call and records the complete lines.
-    func poll() async {
+    /// Reads what was appended since the last call and records the complete lines; true when
+    /// it recorded a piece of the file (there may be more).
+    @discardableResult
+    func poll() async -> Bool {
         var info = stat()
-        guard stat(path, &info) == 0 else { return }
+        guard stat(path, &info) == 0 else { return false }
         let node = UInt64(info.st_ino)
         if node != inode || UInt64(info.st_size) < offset {
             inode = node
             offset = 0
             partial = Data()
         }
-        guard UInt64(info.st_size) > offset, let handle = FileHandle(forReadingAtPath: path) else { return }
+        guard UInt64(info.st_size) > offset, let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         // Bounded reads: a huge file is taken in pieces over several polls.
-        guard (try? handle.seek(toOffset: offset)) != nil, let chunk = try? handle.read(upToCount: 4 << 20), !chunk.isEmpty else { return }
+        guard (try? handle.seek(toOffset: offset)) != nil, let chunk = try? handle.read(upToCount: 4 << 20), !chunk.isEmpty else { return false }
         offset += UInt64(chunk.count)
         var buffer = partial + chunk
         var lines: [MetricLine] = []
@@ -43,10 +45,21 @@ actor MetricsTailer {
         partial = buffer
         do {
             try await store.recordMetrics(jobId: jobId, lines: lines, now: Date().timeIntervalSince1970)
+            return true
         } catch {
             // Not recorded now: read those lines again next time.
             offset = 0
             partial = Data()
+            return false
+        }
+    }
+
+    /// Records everything the file holds now (after its writer exited, before the job's state
+    /// changes, so the state event's step is the trainer's last reported one). Bounded: a store
+    /// that keeps failing leaves the rest to the next reader.
+    func drain() async {
+        for _ in 0..<100_000 {
+            guard await poll() else { return }
         }
     }
 }

@@ -28,6 +28,13 @@ enum RunFiles {
             && FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("\(stem).safetensors").path)
     }
 
+    /// Whether the run holds a model to load: a best model or a checkpoint (what the model
+    /// routes and `flowkit eval/logprob/sample --run-dir` use).
+    static func holdsModel(_ run: URL) -> Bool {
+        FileManager.default.fileExists(atPath: RunDirectory(run.path).bestManifest.path)
+            || !CheckpointStore(runDirectory: run, keep: 1).steps().isEmpty
+    }
+
     static func size(_ path: String) -> UInt64 {
         var info = stat()
         return stat(path, &info) == 0 ? UInt64(info.st_size) : 0

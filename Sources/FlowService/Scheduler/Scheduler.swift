@@ -77,6 +77,9 @@ public actor Scheduler {
                     _ = await Self.waitForExit(pid: pid, startTime: startTime, timeout: .seconds(10))
                 }
             }
+            // The previous server's tailer may have missed the last lines (the checkpoint the
+            // child wrote when that server died): record them before the state change.
+            await MetricsTailer(jobId: job.id, path: paths.run(job.id).appendingPathComponent("metrics.jsonl").path, store: store).drain()
             let target: JobStatus =
                 switch job.stopRequest {
                 case .pause: .paused
@@ -231,7 +234,9 @@ public actor Scheduler {
         finishing.insert(id)
         defer { finishing.remove(id) }
         child.tailTask?.cancel()
-        await child.tailer.poll()
+        // The checkpoint a stopping trainer writes last is reported by its last line: record it
+        // before the state change, whose event carries the job's step.
+        await child.tailer.drain()
         let job = try? await store.job(id)
         let request = child.stopRequest ?? job?.stopRequest
         let run = paths.run(id)

@@ -14,7 +14,12 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var device: String
     public var priority: Int
     public var totalSteps: Int
+    /// The newest step the trainer reported: its `train` and `skip` lines (every `logEvery`
+    /// steps) and its `checkpoint` lines (every `checkpointEvery` steps, and where it stopped).
     public var step: Int
+    /// The step of the newest checkpoint the trainer reported: where a resume continues. Equal to
+    /// `step` after a graceful stop; smaller after a kill that outran the last checkpoint.
+    public var checkpointStep: Int?
     public var loss: Double?
     public var validationNLL: Double?
     public var bitsPerDim: Double?

@@ -57,23 +57,33 @@ public final class JobStore: Sendable {
     public enum DeleteOutcome: Sendable {
         case deleted(DatasetRecord)
         case notFound
-        /// Jobs that may still run and read it.
+        /// Jobs that still need it, oldest first: they may run again, or their model is rebuilt from it.
         case inUse([String])
     }
 
-    public func deleteDataset(_ id: String) async throws -> DeleteOutcome {
+    /// Deletes a data set no job needs. A job needs its data sets while it may run again
+    /// (`JobStatus.needingData`) and, after that, while its run holds a model (`holdsModel`,
+    /// asked of succeeded and cancelled jobs): loading a model reads its training data (shapes,
+    /// standardisation statistics, splits), so deleting the data would leave a job whose model
+    /// the service, `eval`, `logprob` and `sample` cannot load. The job–data-set links stay: a
+    /// job keeps naming the data sets its config reads, whatever happens to them later.
+    public func deleteDataset(_ id: String, holdsModel: @escaping @Sendable (_ jobId: String) -> Bool) async throws -> DeleteOutcome {
         try await pool.write { db in
             guard let record = try DatasetRecord.fetchOne(db, key: id) else { return .notFound }
-            let statuses = JobStatus.needingData.map { "'\($0.rawValue)'" }.joined(separator: ",")
-            let users = try String.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT job.id FROM jobDataset JOIN job ON job.id = jobDataset.jobId
-                    WHERE jobDataset.datasetId = ? AND job.status IN (\(statuses)) ORDER BY job.seq
+                    SELECT job.id, job.status FROM jobDataset JOIN job ON job.id = jobDataset.jobId
+                    WHERE jobDataset.datasetId = ? ORDER BY job.seq
                     """,
                 arguments: [id])
+            let users: [String] = rows.compactMap { row in
+                let job: String = row["id"]
+                // A status this version does not know counts as one that may still run.
+                guard let status = JobStatus(rawValue: row["status"]) else { return job }
+                return JobStatus.needingData.contains(status) || holdsModel(job) ? job : nil
+            }
             if !users.isEmpty { return .inUse(users) }
-            try db.execute(sql: "DELETE FROM jobDataset WHERE datasetId = ?", arguments: [id])
             _ = try DatasetRecord.deleteOne(db, key: id)
             return .deleted(record)
         }
@@ -180,6 +190,7 @@ public final class JobStore: Sendable {
 
     private static func stateEvent(_ db: Database, job: JobRecord, from previous: JobStatus?, message: String?, now: Double) throws {
         var object: [String: JSONValue] = ["status": .string(job.status.rawValue), "step": .number(Double(job.step))]
+        if let checkpoint = job.checkpointStep { object["checkpointStep"] = .number(Double(checkpoint)) }
         if let previous { object["from"] = .string(previous.rawValue) }
         if let message { object["message"] = .string(message) }
         var event = EventRecord(jobId: job.id, type: .state, metricKey: nil, data: try JSONText.encode(object), time: now)
@@ -202,7 +213,8 @@ public final class JobStore: Sendable {
                     arguments: [jobId, line.key, line.text, now])
                 guard db.changesCount > 0 else { continue }
                 added += 1
-                if line.event == "train" || line.event == "skip" { job.step = max(job.step, line.step) }
+                if line.event == "train" || line.event == "skip" || line.event == "checkpoint" { job.step = max(job.step, line.step) }
+                if line.event == "checkpoint" { job.checkpointStep = line.step }
                 if let loss = line.loss { job.loss = loss }
                 if let nll = line.validationNLL { job.validationNLL = nll }
                 if let bits = line.bitsPerDim { job.bitsPerDim = bits }

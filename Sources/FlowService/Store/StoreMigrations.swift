@@ -56,6 +56,11 @@ enum StoreMigrations {
                     CREATE INDEX event_job ON event(jobId, seq);
                     """)
         }
+        // The step of a job's newest checkpoint (where a resume continues), from the trainer's
+        // `checkpoint` lines; null for jobs stored before, until their next checkpoint.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN checkpointStep INTEGER")
+        }
         return migrator
     }
 }

@@ -179,6 +179,7 @@ enum Pictures {
         let (xTitle, yTitle) = axisTitles(trainer)
         let side = 340.0
         var plot = SVGPlot(width: 2 * (side + 90) + 10, height: side + 130)
+        plot.trainingStep = trainer.state.step
         plot.text("Data and model samples — \(title)", x: 20, y: 26, size: 15, bold: true)
         for (panel, points, colour, name) in [(0, data, trainColour, "data (validation split)"), (1, model, validationColour, "model samples (temperature 1)")] {
             let frame = ChartFrame(left: 70 + Double(panel) * (side + 90), top: 62, width: side, height: side, x: (x0, x1), y: (y0, y1))
@@ -240,6 +241,7 @@ enum Pictures {
         let image = try PNGImage(width: side, height: side, colorType: .rgb, pixels: pixels)
 
         var plot = SVGPlot(width: 610, height: 530)
+        plot.trainingStep = trainer.state.step
         plot.text("Learned density — \(title)", x: 20, y: 26, size: 15, bold: true)
         try plot.image(image, x: frame.left, y: frame.top, width: frame.width, height: frame.height, smooth: true)
         // Grid lines over the heatmap, faint, to read positions off it.
@@ -289,6 +291,7 @@ enum Pictures {
         let panelsWidth = panels.map { Double($0.1.width) }.reduce(0, +) + gap * Double(panels.count - 1)
         let panelsHeight = panels.map { Double($0.1.height) }.max() ?? 0
         var plot = SVGPlot(width: max(640, panelsWidth + 40), height: panelsHeight + 110)
+        plot.trainingStep = trainer.state.step
         plot.text("Samples — \(title)", x: 20, y: 26, size: 15, bold: true)
         var x = 20.0
         for (label, image) in panels {

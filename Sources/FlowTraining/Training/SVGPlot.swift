@@ -10,6 +10,9 @@ struct SVGPlot {
     private var definitions: [String] = []
     private var elements: [String] = []
     private var nextIdentifier = 0
+    /// The training step the picture shows, as the root's `data-step` (the dashboard shows the
+    /// pictures of one evaluation together, and reads which one each file is from this).
+    var trainingStep: Int?
 
     init(width: Double, height: Double) {
         self.width = width
@@ -99,7 +102,8 @@ struct SVGPlot {
     }
 
     var document: String {
-        let header = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))">"#
+        let step = trainingStep.map { #" data-step="\#($0)""# } ?? ""
+        let header = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))"\#(step)>"#
         let defs = definitions.isEmpty ? [] : ["<defs>"] + definitions + ["</defs>"]
         return ([header] + defs + [#"<rect width="100%" height="100%" fill="white"/>"#] + elements + ["</svg>\n"]).joined(separator: "\n")
     }

@@ -298,6 +298,9 @@ public final class Trainer {
         state.modelState = other
         state.numerics = device.numerics
         try store.save(tensors: tensors, metadata: state)
+        // Reported after the save, so a line never names a checkpoint that is not on disk: the
+        // service's job step follows these too (a stop checkpoints at a step no `train` line has).
+        try run.appendMetric(["event": .string("checkpoint"), "step": .number(Double(state.step))])
     }
 
     private func drawPictures() throws {
