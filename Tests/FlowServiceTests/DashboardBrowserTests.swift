@@ -33,6 +33,9 @@ import Testing
         let secondStep = try #require(Self.shownStep(second))
         #expect(secondStep > firstStep, "progress did not advance: \(firstStep) then \(secondStep)")
         #expect(try client.request("POST", "/v1/jobs/\(id)/cancel").status == 200)
+        // #live=stream follows the event stream instead; a finished job's stream ends, so the page settles.
+        let streamed = try HeadlessChromium.dom(url + "&live=stream", timeout: 60)
+        #expect(streamed.contains(#"<span class="badge cancelled">cancelled</span>"#) && streamed.contains("<polyline"), "\(streamed.suffix(3000))")
         #expect(server.stop() == 0)
     }
 
