@@ -146,7 +146,7 @@ public final class AutoregressiveAffine: Bijector {
     }
 
     /// One data → noise pass: the noise, what the backward needs, the log-det and `α`.
-    private struct Step {
+    struct Step {
         var noise: Tensor
         var centred: Tensor
         var inverseScale: Tensor
@@ -156,7 +156,7 @@ public final class AutoregressiveAffine: Bijector {
     }
 
     /// One pass data → noise with `(μ, α) = f(source)`.
-    private func toNoise(_ x: Tensor, conditionedOn source: Tensor, context: Tensor?) throws -> Step {
+    func toNoise(_ x: Tensor, conditionedOn source: Tensor, context: Tensor?) throws -> Step {
         let (output, tape) = try conditioner.forward(source, context: context)
         let (shift, rawLogScale) = try conditioner.shiftAndLogScale(output)
         let logScale = try logScaleBound.apply(rawLogScale)
@@ -175,5 +175,38 @@ public final class AutoregressiveAffine: Bijector {
         let logScale = try logScaleBound.apply(rawLogScale)
         let x = try z.multiplying(logScale.unary(.exp)).adding(shift)
         return BijectorResult(output: x, logDet: try logScale.perSampleSum())
+    }
+}
+
+/// The range rule for IAF's density direction. Its `n` passes start from `z = 0`, and after pass
+/// `k` only the first `k` units are exact: the later ones are provisional, may be anything, and
+/// the next pass reads them. Where a provisional value overflows (an `exp(−α)` of a garbage `α`),
+/// the conditioner multiplies it by its masked-out zero weights, `0 · inf = NaN`, and that NaN
+/// reaches the exact units too, although the solution itself may be an ordinary finite point
+/// (a sample the model drew, for instance). Checked evaluation therefore hands the next pass
+/// zeros in place of provisional values outside the range: an exact unit is recomputed from the
+/// exact units before it at every pass, so the result is unchanged wherever it was finite, and a
+/// unit whose exact value is itself out of range stays so in the output, which is checked.
+extension AutoregressiveAffine: StagedTransform {
+    public func forward(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> BijectorResult {
+        guard direction == .inverse, monitor.mode == .enforce else { return try monitor.admit(transform(x, context: context)) }
+        let passes = conditioner.sequentialPasses(eventShape: Array(x.shape.dropFirst()))
+        var step = try toNoise(x, conditionedOn: x.zerosLike(), context: context)
+        for _ in 1..<max(1, passes) {
+            step = try toNoise(x, conditionedOn: Self.withinRange(step.noise), context: context)
+        }
+        return try monitor.admit(BijectorResult(output: step.noise, logDet: step.logDet))
+    }
+
+    /// `z` with every element that is not finite, or whose square is not, replaced by 0 (the
+    /// tensor itself when there is none: a host round trip, in checked evaluation only).
+    static func withinRange(_ z: Tensor) throws -> Tensor {
+        var values = try z.toArray()
+        var changed = false
+        for index in values.indices where !(values[index] * values[index]).isFinite {
+            values[index] = 0
+            changed = true
+        }
+        return changed ? try Tensor(values, shape: z.shape, on: z.device) : z
     }
 }

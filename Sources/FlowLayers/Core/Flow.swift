@@ -47,6 +47,16 @@ public final class Flow: ParameterOwner {
         return try enforce.settle(checked)
     }
 
+    /// Per sample of `x`, whether it lies in the support of the model's first transform when that
+    /// is restricted (`SupportRestricted`: a dequantizer's levels, a VAE's discrete decoder; true
+    /// for every other model). `logProb` evaluates the model's expression for any real data, as
+    /// training's data gradients need; evaluation (`Evaluator`) answers −inf outside, where the
+    /// probability is zero.
+    public func dataInSupport(_ x: Tensor) throws -> [Bool] {
+        guard let restricted = chain.transforms.first as? any SupportRestricted else { return Array(repeating: true, count: x.batch) }
+        return try restricted.inSupport(x)
+    }
+
     /// `log p_base(f(x)) + log|det ∂f/∂x|` with `monitor` checking the input and every state.
     private func logProb(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> Tensor {
         let result = try monitor.forward(chain, monitor.admit(x), context: context)

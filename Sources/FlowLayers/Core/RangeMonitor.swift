@@ -16,13 +16,16 @@ import FlowRuntime
 ///   is a finite Float, i.e. `‖v‖ ≤ √FLT_MAX ≈ 1.8·10¹⁹`. Beyond that the standard normal's
 ///   `−½‖z‖²` is itself below −FLT_MAX/2, and a network fed such values can overflow in its
 ///   first products. A transform's log-det must be finite.
-/// * A sample whose state or log-det leaves the range, or that lies outside a transform's
-///   support (`SupportRestricted`: integer levels of a dequantizer, binary data of a Bernoulli
-///   decoder), is settled: its log-density is −inf, meaning *below what Float represents* (or
-///   zero, outside the support), and the transforms after that point read zeros in its place
-///   instead of infinities, so no later arithmetic is fed an inf. The answer depends only on
-///   where the state left the range, so it is the same on every device (up to the rounding of
-///   a state lying right at the boundary).
+/// * A sample whose state or log-det leaves the range is settled: its log-density is −inf,
+///   meaning *below what Float represents*, and the transforms after that point read zeros in
+///   its place instead of infinities, so no later arithmetic is fed an inf. The answer depends
+///   only on where the state left the range, so it is the same on every device (up to the
+///   rounding of a state lying right at the boundary).
+/// * Support is a separate question. A logit of a value outside its interval is NaN at the
+///   logit's output, which the rule settles (density 0 → −inf). A dequantizer's levels or a
+///   VAE's discrete decoder (`SupportRestricted`) evaluate their expressions for any real input,
+///   as training's data gradients need; evaluation asks `Flow.dataInSupport` and answers −inf
+///   outside.
 ///
 /// Is −inf honest there? Where every transform's scales are bounded (RealNVP's and Glow's
 /// `tanh` couplings, splines, MAF/IAF with `LogScaleBound.tanh`, NICE), `n` later transforms
@@ -44,8 +47,6 @@ public final class RangeMonitor {
     public let batch: Int
     /// `.watch`: per sample, the sum of `normalLogProb` over every state checked (see `isClear`).
     private var watched: Tensor?
-    /// `.watch`: some sample lies outside a transform's support.
-    private var outsideSupport = false
     /// `.enforce`: the samples settled at −inf.
     public private(set) var settled: [Bool]
 
@@ -57,12 +58,10 @@ public final class RangeMonitor {
 
     /// `transform`'s forward result under the rule: a staged transform checks between its own
     /// stages, any other transform's output is checked here (its input was checked by whoever
-    /// produced it), after its support was checked on its input.
+    /// produced it).
     public func forward(_ transform: any Bijector, _ x: Tensor, context: Tensor?) throws -> BijectorResult {
         if let staged = transform as? any StagedTransform { return try staged.forward(x, context: context, monitor: self) }
-        var input = x
-        if let restricted = transform as? any SupportRestricted { input = try requireSupport(restricted.inSupport(input), of: input) }
-        let result = try transform.transform(input, context: context)
+        let result = try transform.transform(x, context: context)
         // A permutation of checked entries is checked.
         return transform is any EntryPermuting ? result : try admit(result)
     }
@@ -103,30 +102,14 @@ public final class RangeMonitor {
         return try zeroingSettled(logDet, values)
     }
 
-    /// The samples of `input` (a transform's input) outside that transform's support, per
-    /// `inSupport`, are settled (`.enforce`, their rows zeroed) or flagged (`.watch`).
-    public func requireSupport(_ inSupport: [Bool], of input: Tensor) throws -> Tensor {
-        guard inSupport.count == batch else {
-            throw FlowError.shapeMismatch(op: "RangeMonitor", detail: "support of \(inSupport.count) samples for a batch of \(batch)")
-        }
-        switch mode {
-        case .watch:
-            if inSupport.contains(false) { outsideSupport = true }
-            return input
-        case .enforce:
-            for (row, inside) in inSupport.enumerated() where !inside { settled[row] = true }
-            return try zeroingSettled(input, input.toArray())
-        }
-    }
-
     /// `.watch`, with the batch's log-densities: true when no sample needs the rule (every
-    /// answer finite, every state in range, every sample in every support), so the answer
+    /// answer finite, every state in range), so the answer
     /// stands as computed. Each flag is a sum of standard-normal log-densities, each at most
     /// `−½‖v‖²`: a state with `‖v‖² > FLT_MAX` drives it to −inf or below −FLT_MAX/2, whatever
     /// the device's summation (the CPU sums in Double), so −FLT_MAX/4 separates with margin. A
     /// false alarm (a sum of large in-range states) only costs the `.enforce` pass.
     public func isClear(_ logProb: Tensor) throws -> Bool {
-        guard mode == .watch, !outsideSupport, try logProb.toArray().allSatisfy(\.isFinite) else { return false }
+        guard mode == .watch, try logProb.toArray().allSatisfy(\.isFinite) else { return false }
         guard let watched else { return true }
         return try watched.toArray().allSatisfy { $0 > -Float.greatestFiniteMagnitude / 4 }
     }

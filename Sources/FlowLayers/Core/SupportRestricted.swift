@@ -1,9 +1,11 @@
 import FlowRuntime
 
 /// A transform defined on part of its input space only: outside it the model it belongs to puts
-/// no mass, so the log-density there is −inf (`RangeMonitor` settles such samples before the
-/// transform runs, instead of computing a number for a value the model cannot produce).
-/// Dequantizers (integer levels `0…L−1`) and a VAE with a discrete decoder are restricted.
+/// no mass, so the log-density there is −inf. Dequantizers (integer levels `0…L−1`) and a VAE
+/// with a discrete decoder (0/1, integer levels) are restricted. Their forward pass still
+/// evaluates its expression for any real input (the data gradient the gradient tests check is
+/// defined there); `Flow.dataInSupport` asks the model's first transform, and `Evaluator` (what
+/// `flowkit logprob`, `eval` and the service use) answers −inf outside.
 public protocol SupportRestricted: Bijector {
     /// Per sample of `x` (the transform's input), whether it lies in the support (host read-back).
     func inSupport(_ x: Tensor) throws -> [Bool]

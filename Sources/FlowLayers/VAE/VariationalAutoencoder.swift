@@ -102,15 +102,16 @@ public final class VariationalAutoencoder: Bijector {
         try pass(x, context: context, monitor: nil)
     }
 
-    /// The forward pass; with a monitor, the range rule checks the data against the decoder's
-    /// support, `z₀` before the posterior flow (whose blocks it checks in turn), and the log-det.
+    /// The forward pass; with a monitor, the range rule checks `z₀` before the posterior flow
+    /// (whose blocks it checks in turn), and the log-det. The decoder's expression is evaluated
+    /// for any real data (its data gradient is defined there); whether the data lie in a discrete
+    /// decoder's support is `inSupport`, which evaluation applies.
     private func pass(_ x: Tensor, context: Tensor?, monitor: RangeMonitor?) throws -> (result: BijectorResult, tape: any BijectorTape) {
         try checkNoContext(context)
         guard Array(x.shape.dropFirst()) == dataShape else {
             throw FlowError.shapeMismatch(op: "\(name).forward", detail: "input \(x.shape), expected [B] + \(dataShape)")
         }
-        var data = try x.flattenedBatch()
-        if let monitor { data = try monitor.requireSupport(observation.inSupport(data), of: data) }
+        let data = try x.flattenedBatch()
         let encoderInput = try data.affine(scale: observation.encoderInputScale, shift: observation.encoderInputShift)
         let (encoded, encoderTape) = try encoder.forward(encoderInput, context: nil)
         let parts = try encoded.split(posteriorContext > 0 ? [latent, latent, posteriorContext] : [latent, latent])
@@ -185,10 +186,14 @@ public final class VariationalAutoencoder: Bijector {
 /// overflowing `σ = e^{log σ}`) must not reach the IAF blocks' networks, nor one block's output
 /// the next, nor `z` the decoder. The output `z` is in range when it leaves: it is `z₀` or the
 /// posterior flow's last checked state.
-extension VariationalAutoencoder: StagedTransform {
+extension VariationalAutoencoder: StagedTransform, SupportRestricted {
     public func forward(_ x: Tensor, context: Tensor?, monitor: RangeMonitor) throws -> BijectorResult {
         try pass(x, context: context, monitor: monitor).result
     }
+
+    /// Per example of `x` (the layer's input), whether the observation model gives it any
+    /// probability (`ObservationModel.inSupport`): outside, its log-likelihood is −∞ for every `z`.
+    public func inSupport(_ x: Tensor) throws -> [Bool] { try observation.inSupport(x.flattenedBatch()) }
 }
 
 /// Its state is the noise stream's position (`StochasticTransform`'s default export), so a

@@ -83,8 +83,12 @@ public enum Evaluator {
                 let end = min(data.count, start + batchSize)
                 let batch = try Tensor(Array(data.values[(start * width)..<(end * width)]), shape: [end - start] + data.shape.dropFirst(), on: device)
                 var draws = [[Double]](repeating: [], count: end - start)
+                // Data a discrete decoder gives no probability (a VAE's Bernoulli on 0.5): −inf.
+                let inSupport = try flow.dataInSupport(batch)
                 for _ in 0..<samples {
-                    for (row, value) in try flow.logProb(batch).toArray().enumerated() { draws[row].append(Double(value)) }
+                    for (row, value) in try flow.logProb(batch).toArray().enumerated() {
+                        draws[row].append(inSupport[row] ? Double(value) : -.infinity)
+                    }
                 }
                 result += draws.map { (logMeanExp($0), $0.reduce(0, +) / Double($0.count)) }
                 start = end

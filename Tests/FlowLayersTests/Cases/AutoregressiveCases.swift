@@ -16,7 +16,7 @@ extension BijectorCases {
         BijectorCase(name: "MAF bounded log-scale", eventShape: [4], perturbation: 1.5) { device, random in
             try MAF(features: 4, blocks: 2, hidden: 8, activation: smoothAR, logScaleBound: .tanh(0.7), random: &random, on: device)
         },
-        BijectorCase(name: "IAF bounded log-scale with context", eventShape: [4], contextFeatures: 2, perturbation: 1.5) { device, random in
+        BijectorCase(name: "IAF bounded log-scale with context", eventShape: [4], contextFeatures: 2, perturbation: 0.5) { device, random in
             try IAF(
                 features: 4, blocks: 2, hidden: 8, contextFeatures: 2, activation: smoothAR, logScaleBound: .tanh(0.7), random: &random,
                 on: device)
