@@ -83,7 +83,8 @@ public enum Evaluator {
                 let end = min(data.count, start + batchSize)
                 let batch = try Tensor(Array(data.values[(start * width)..<(end * width)]), shape: [end - start] + data.shape.dropFirst(), on: device)
                 var draws = [[Double]](repeating: [], count: end - start)
-                // Data a discrete decoder gives no probability (a VAE's Bernoulli on 0.5): −inf.
+                // Data outside the support of the model's first transform (a value no level takes,
+                // 0.5 under a Bernoulli decoder) have probability zero: −inf.
                 let inSupport = try flow.dataInSupport(batch)
                 for _ in 0..<samples {
                     for (row, value) in try flow.logProb(batch).toArray().enumerated() {
