@@ -141,11 +141,13 @@ extension CPUDevice: MLPCouplingCapable {
                 }
             }
             // The blocks' partial sums, added in block order (blocks follow from the shape, so the
-            // bits never depend on the threads or their timing); each element by one thread.
+            // bits never depend on the threads or their timing); each element by one thread, and
+            // a layer of fewer than 2¹⁵ weights inline: its adds cost less than a hand-off
+            // (measured on W1, whose 128 × 128 layer took 2% longer per step cut in four).
             for layer in 0..<layers {
                 let target = pdWeights[layer]
                 if parts > 1 {
-                    Parallel.forEachRange(parameterCounts[layer], grain: 1 << 12) { elements in
+                    Parallel.forEachRange(parameterCounts[layer], grain: 1 << 14) { elements in
                         for part in 1..<parts {
                             let partial = pPartials + (part - 1) * partialStride + partialStarts[layer]
                             for i in elements { target[i] += partial[i] }

@@ -56,7 +56,7 @@ extension CPUDevice {
 
     /// The fewest rows of the batch one partial weight gradient sums: fewer make the partial
     /// results to add cost more than the split saves.
-    static let minimumRowsPerPartialSum = 64
+    static let minimumRowsPerPartialSum = 128
 
     /// `C = α·Σ_p op(A)[:, K_p]·op(B)[K_p, :] + β·C` with the batch cut into consecutive parts:
     /// part 0 writes C, the others a scratch block each, and the scratch blocks are then added in

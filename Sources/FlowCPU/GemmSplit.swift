@@ -15,12 +15,16 @@ struct GemmSplit {
         length = alongRows ? spec.m : spec.n
         let work = spec.m * spec.n * max(spec.k, 1)
         // A batch of products shares the parts out across its matrices already.
-        let wanted = FixedSplit.parts(work: work, length: length, minimumLength: 16) / max(1, spec.batch)
+        let wanted = FixedSplit.parts(work: work, length: length, minimumLength: Self.minimumBlockLength) / max(1, spec.batch)
         let parts = FixedSplit.powerOfTwo(atMost: wanted)
         let block = (length + parts - 1) / parts
         blockSize = max(16, (block + 15) / 16 * 16)
         self.parts = max(1, min(parts, (length + blockSize - 1) / blockSize))
     }
+
+    /// The fewest rows (or columns) of a block: each block is one OpenBLAS call, which packs the
+    /// whole of the other operand again, so thin blocks cost more packing than they save.
+    static let minimumBlockLength = 64
 
     /// The rows (or columns) of block `part`.
     func range(_ part: Int) -> Range<Int> {
@@ -37,5 +41,5 @@ struct GemmSplit {
         return (parts, max(1, (rows + parts - 1) / parts))
     }
 
-    static let minimumChainRows = 64
+    static let minimumChainRows = 128
 }
