@@ -99,6 +99,26 @@ import Testing
         try check(workload: workload, coreType: "Haswell")
     }
 
+    /// OpenBLAS's own threads never join in: the CPU backend pins it to one thread inside its
+    /// parts, whatever `OPENBLAS_NUM_THREADS` asks for. Its threaded sgemm cuts a product by its
+    /// own thread count, which moves the bits as any cut by the thread count does (checked on
+    /// 2026-12-07 by preloading a no-op `openblas_set_num_threads`: W3's weights then differ
+    /// between 1 and 4 OpenBLAS threads).
+    @Test(arguments: [("W3", nil), ("W1", "Haswell")] as [(String, String?)])
+    func openBLASsOwnThreadSettingChangesNothing(workload: String, coreType: String?) throws {
+        guard coreType == nil || Self.hasAVX2 else { try Test.cancel("Haswell's kernels need AVX2") }
+        var exports: [Data] = []
+        for threads in ["1", "4"] {
+            let directory = Self.path("openblas-\(workload)-\(threads)")
+            var variables = Self.environment(2, coreType)
+            variables["OPENBLAS_NUM_THREADS"] = threads
+            let outcome = try CLITests.run(["bench", "--workload", workload, "--steps", "1", "--export", directory], environment: variables)
+            try #require(outcome.status == 0, "\(workload), OPENBLAS_NUM_THREADS=\(threads): \(outcome.stderr)")
+            exports.append(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(workload).safetensors")))
+        }
+        #expect(exports[0] == exports[1], "\(workload): OPENBLAS_NUM_THREADS changed the trained weights")
+    }
+
     func check(_ kind: Case, coreType: String?) throws {
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
         let stem = kind.name.filter { $0.isLetter || $0.isNumber } + (coreType ?? "")
