@@ -39,6 +39,18 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Open MPI (data-parallel training, FlowDistributed): mpi.h and libmpi through pkg-config
+        // `ompi-c`; CMPIShim wraps the calls, whose handles are macros Swift cannot import.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        .target(name: "CMPIShim", dependencies: ["CMPI"]),
+        // The ranks of a data-parallel job (`mpirun -np N flowkit train`) and the exact exchange of
+        // micro-batch gradients between them; a process not launched by MPI is rank 0 of 1.
+        .target(name: "FlowDistributed", dependencies: ["CMPIShim"]),
         // The OpenCL C sources, embedded into the binary at build time.
         .target(
             name: "FlowKernels",
@@ -84,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "FlowTraining",
-            dependencies: ["FlowLayers", "FlowCore", "FlowRuntime", "CZlib"],
+            dependencies: ["FlowLayers", "FlowCore", "FlowRuntime", "CZlib", "FlowDistributed"],
             exclude: ["Data/Digits/README.md"],
             // The built-in 8×8 digits, one byte per pixel (Data/Digits/README.md).
             resources: [.embedInCode("Data/Digits/digits-8x8.u8")]
@@ -109,6 +121,7 @@ let package = Package(
                 "FlowLayers",
                 "FlowTraining",
                 "FlowService",
+                "FlowDistributed",
                 "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -151,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowTrainingTests",
-            dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime"]
+            dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowDistributed"]
         ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(
