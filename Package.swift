@@ -166,15 +166,24 @@ let package = Package(
             name: "FlowTrainingTests",
             dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowDistributed"]
         ),
+        .testTarget(
+            name: "FlowBenchTests",
+            dependencies: ["FlowBench", "FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowKernelDevice", "FlowTestSupport"]
+        ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "FlowKitCLITests",
             dependencies: ["flowkit"]
         ),
-        // Starts the built `flowkit serve` and drives it over HTTP.
+        // Drives the service in process (HummingbirdTesting) and, where a test needs a process
+        // (trainers, signals, restarts, the browser), the built `flowkit serve` over HTTP.
         .testTarget(
             name: "FlowServiceTests",
-            dependencies: ["flowkit", "FlowService"]
+            dependencies: [
+                "flowkit", "FlowService",
+                // `app.test(.router)`: the routes driven in process, without a socket.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

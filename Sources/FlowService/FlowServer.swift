@@ -4,7 +4,6 @@ import Foundation
 import Hummingbird
 import Logging
 import Prometheus
-import ServiceLifecycle
 import Synchronization
 
 /// `flowkit serve`: opens the state directory and its store, recovers the jobs a previous server
@@ -15,24 +14,10 @@ public enum FlowServer {
         public let description: String
     }
 
-    /// Serves until a graceful stop; blocks the calling (non-async) thread.
-    public static func serve(_ options: ServerOptions) throws {
+    /// Serves until a graceful stop (SIGTERM or SIGINT).
+    public static func serve(_ options: ServerOptions) async throws {
         bootstrapLogging()
-        let result = Mutex<Result<Void, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let outcome: Result<Void, any Error>
-            do {
-                try await run(options)
-                outcome = .success(())
-            } catch {
-                outcome = .failure(error)
-            }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        try result.withLock { $0 }?.get()
+        try await buildApplication(options).run()
     }
 
     /// Checks the options that can be checked before anything is opened.
@@ -55,7 +40,9 @@ public enum FlowServer {
         }
     }
 
-    static func run(_ options: ServerOptions) async throws {
+    /// Opens the state directory (taking its lock) and the store, recovers the jobs a previous
+    /// server left running, and builds the application with every route; starts nothing.
+    static func buildApplication(_ options: ServerOptions) async throws -> ServerApplication {
         try check(options)
         let logger = Logger(label: "flowkit.serve")
         let devices = try DeviceProbe.probe(options.devices)
@@ -84,13 +71,12 @@ public enum FlowServer {
             logger: logger, metrics: metrics)
         try await scheduler.recover()
 
-        let shutdown = ShutdownFlag()
         let core = ServiceCore(
             store: store, scheduler: scheduler, paths: paths, options: options, metrics: metrics, logger: logger, devices: devices,
-            shutdown: shutdown, models: ModelCache(capacity: 8, device: try DeviceRegistry.device(named: "cpu")))
-        let (router, _) = makeRouter(core: core)
+            shutdown: ShutdownFlag(), models: ModelCache(capacity: 8, device: try DeviceRegistry.device(named: "cpu")))
+        let (router, routes) = makeRouter(core: core)
         let host = options.host
-        let app = Application(
+        let application = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
             configuration: .init(address: .hostname(host, port: options.port), serverName: "flowkit"),
@@ -101,17 +87,7 @@ public enum FlowServer {
                 logger.info("listening", metadata: ["address": "\(shown):\(port)", "state": "\(paths.root.path)"])
             },
             logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: SchedulerService(scheduler: scheduler)),
-                    .init(service: app),
-                    .init(service: ShutdownWatcher(flag: shutdown), successTerminationBehavior: .ignore),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
-        withExtendedLifetime(lock) {}
+        return ServerApplication(application: application, core: core, routes: routes, lock: lock)
     }
 
     /// The router with every route and middleware; the route table lists what was registered.

@@ -2,7 +2,7 @@ import ArgumentParser
 import FlowService
 import Foundation
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the training API: a restart-safe job queue over HTTP.",
@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
         if let stateDir { try ArgumentChecks.runDirectory(stateDir) }
     }
 
-    func run() throws {
+    func run() async throws {
         var options = ServerOptions()
         let environment = ProcessInfo.processInfo.environment
         options.host = host
@@ -72,7 +72,7 @@ struct ServeCommand: ParsableCommand {
             options.token = token
         }
         do {
-            try FlowServer.serve(options)
+            try await FlowServer.serve(options)
         } catch let error as FlowServer.StartError {
             throw FlowKit.Failure(description: error.description)
         }

@@ -17,16 +17,15 @@ import Testing
         return folder
     }
 
-    @Test func uploadFormatNamesTheGivenValue() throws {
-        let server = try ServerProcess(stateDirectory: try ServerProcess.temporaryDirectory("upload-format"))
-        let client = server.client()
-        let wrong = try client.request("POST", "/v1/datasets?format=exe", body: TestData.csv(rows: 20))
-        #expect(wrong.status == 400)
-        #expect(wrong.error?.message == "query parameter 'format' is 'exe', which is not one of csv, npy, idx", "\(wrong.text)")
-        let missing = try client.request("POST", "/v1/datasets", body: TestData.csv(rows: 20))
-        #expect(missing.status == 400)
-        #expect(missing.error?.message == "query parameter 'format' is required: one of csv, npy, idx", "\(missing.text)")
-        server.stop()
+    @Test func uploadFormatNamesTheGivenValue() async throws {
+        try await InProcessServer.test(try InProcessServer.options("upload-format")) { client, _ in
+            let wrong = try await client.request("POST", "/v1/datasets?format=exe", body: TestData.csv(rows: 20))
+            #expect(wrong.status == 400)
+            #expect(wrong.error?.message == "query parameter 'format' is 'exe', which is not one of csv, npy, idx", "\(wrong.text)")
+            let missing = try await client.request("POST", "/v1/datasets", body: TestData.csv(rows: 20))
+            #expect(missing.status == 400)
+            #expect(missing.error?.message == "query parameter 'format' is required: one of csv, npy, idx", "\(missing.text)")
+        }
     }
 
     @Test func submitNamesTheFileOfABrokenConfigAndSuggestsData() throws {

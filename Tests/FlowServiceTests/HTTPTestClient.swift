@@ -96,22 +96,43 @@ struct HTTPTestClient {
         return Data((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
     }
 
+    /// Connects to 127.0.0.1, else to ::1: a server bound to `localhost` (HummingbirdTesting's
+    /// `.live`) may listen on either.
     private func connect(timeout: Double) throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        guard let socket = Self.connectIPv4(port: port) ?? Self.connectIPv6(port: port) else {
+            throw Failure(description: "cannot connect to 127.0.0.1 or [::1] port \(port) (errno \(errno))")
+        }
+        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        return socket
+    }
+
+    private static func connectIPv4(port: Int) -> Int32? {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        return connected(AF_INET, &address, size: MemoryLayout<sockaddr_in>.size)
+    }
+
+    private static func connectIPv6(port: Int) -> Int32? {
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = in_port_t(UInt16(port).bigEndian)
+        address.sin6_addr = in6addr_loopback
+        return connected(AF_INET6, &address, size: MemoryLayout<sockaddr_in6>.size)
+    }
+
+    private static func connected<Address>(_ family: Int32, _ address: inout Address, size: Int) -> Int32? {
+        let socket = Glibc.socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return nil }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(size)) }
         }
-        guard connected == 0 else {
+        guard result == 0 else {
             close(socket)
-            throw Failure(description: "cannot connect to 127.0.0.1:\(port) (errno \(errno))")
+            return nil
         }
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         return socket
     }
 

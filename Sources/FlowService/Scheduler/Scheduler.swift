@@ -37,7 +37,10 @@ public actor Scheduler {
     private var launching: [String: String] = [:]
     /// Jobs whose child ended and whose new state is being written.
     private var finishing: Set<String> = []
-    private var accepting = true
+    /// False until `start`: a built but not yet running server (an in-process test, say) starts
+    /// no child however many jobs are submitted; false again after `shutdown`.
+    private var accepting = false
+    private var started = false
     private var scheduling = false
     private var kickPending = false
     private var retry: Task<Void, Never>?
@@ -112,6 +115,15 @@ public actor Scheduler {
     }
 
     // MARK: Scheduling
+
+    /// Lets the scheduler start children (once; a stopped scheduler stays stopped), then starts
+    /// the queued jobs that fit.
+    func start() async {
+        guard !started else { return }
+        started = true
+        accepting = true
+        await schedule()
+    }
 
     /// Starts queued jobs while their devices have free slots. Safe to call at any time.
     func schedule() async {
@@ -358,6 +370,7 @@ public actor Scheduler {
     /// checkpoint), and its job goes back to the queue.
     func shutdown() async {
         accepting = false
+        started = true
         retry?.cancel()
         while !launching.isEmpty { try? await Task.sleep(for: .milliseconds(20)) }
         for (id, var child) in running {

@@ -5,7 +5,7 @@ struct SchedulerService: Service {
     let scheduler: Scheduler
 
     func run() async throws {
-        await scheduler.schedule()
+        await scheduler.start()
         try? await gracefulShutdown()
         await scheduler.shutdown()
     }
