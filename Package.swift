@@ -166,10 +166,6 @@ let package = Package(
             name: "FlowTrainingTests",
             dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowDistributed"]
         ),
-        .testTarget(
-            name: "FlowBenchTests",
-            dependencies: ["FlowBench", "FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowKernelDevice", "FlowTestSupport"]
-        ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(
             name: "FlowKitCLITests",
