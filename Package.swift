@@ -111,9 +111,20 @@ let package = Package(
             name: "FlowCheck",
             dependencies: ["FlowCore", "FlowRuntime", "FlowKernels", "FlowLayers", "FlowTraining", "FlowTestSupport"]
         ),
+        // `flowkit bench`: the benchmark workloads W1–W5 of bench/WORKLOADS.md and their
+        // measurement protocol, the kernel benchmarks and their yardsticks (OpenBLAS's bare sgemm,
+        // CLBlast opened at run time). Only the CLI depends on it: no library module names a
+        // benchmark.
+        .target(
+            name: "FlowBench",
+            dependencies: [
+                "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowKernelDevice", "FlowLayers", "FlowTraining", "CBLAS", "COpenCL",
+            ]
+        ),
         .executableTarget(
             name: "flowkit",
             dependencies: [
+                "FlowBench",
                 "FlowCheck",
                 "FlowKernelDevice",
                 "FlowCore",
@@ -122,7 +133,6 @@ let package = Package(
                 "FlowTraining",
                 "FlowService",
                 "FlowDistributed",
-                "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -165,6 +175,10 @@ let package = Package(
         .testTarget(
             name: "FlowTrainingTests",
             dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowDistributed"]
+        ),
+        .testTarget(
+            name: "FlowBenchTests",
+            dependencies: ["FlowBench", "FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowKernelDevice", "FlowTestSupport"]
         ),
         // Runs the built `flowkit` binary; depending on it makes `swift test` build it first.
         .testTarget(

@@ -17,7 +17,8 @@ public final class OpenCLRuntime: KernelRuntime, @unchecked Sendable {
     public let maxWorkGroupSize: Int
     let device: cl_device_id
     let context: cl_context
-    let queue: cl_command_queue
+    /// Package access for the bench's CLBlast yardstick, which enqueues on the same queue.
+    package let queue: cl_command_queue
 
     init(_ found: CLPlatform.Found) throws {
         info = found.info

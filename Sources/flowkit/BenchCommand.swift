@@ -1,6 +1,6 @@
 import ArgumentParser
+import FlowBench
 import FlowRuntime
-import FlowTraining
 import Foundation
 
 struct BenchCommand: ParsableCommand {

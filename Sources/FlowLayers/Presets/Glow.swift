@@ -38,10 +38,6 @@ public struct Glow: Sendable, Equatable {
         self.backwardMode = backwardMode
     }
 
-    /// The benchmark contract's W4 `glow-digits8`: 1×8×8 digits, 2 levels of 4 steps, hidden 64,
-    /// plain `N(0, I)` splits (75,728 free parameters).
-    public static let w4 = Glow(imageShape: [1, 8, 8], levels: 2, steps: 4, hidden: 64, learnedPrior: false)
-
     /// Parameter names are dotted paths: `glow.level0.step1.actnorm.loc`,
     /// `glow.level0.step1.coupling.net.conv0.weight`, `glow.level0.prior.net.conv2.bias`.
     public func makeFlow(name: String = "glow", random: inout RandomStream, on device: any Device) throws -> Flow {

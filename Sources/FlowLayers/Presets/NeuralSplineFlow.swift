@@ -41,10 +41,6 @@ public struct NeuralSplineFlow: Sendable, Equatable {
         self.affine = affine
     }
 
-    /// The benchmark contract's W5 `nsf-d16`: `model.kind: "nsf"`'s defaults (4 couplings, MLP
-    /// 8 → 128 → 128 → 184, K = 8, B = 5) on 16 features (165,600 parameters).
-    public static let w5 = NeuralSplineFlow(features: 16, layers: 4, hidden: 128)
-
     /// The spline shape of every coupling (the op's default minimum bin sizes and slope).
     public var splineOptions: SplineOptions { SplineOptions(bins: bins, bound: tailBound) }
 

@@ -24,9 +24,6 @@ public struct RealNVP: Sendable, Equatable {
         self.contextFeatures = contextFeatures
     }
 
-    /// The benchmark contract's W1 `realnvp-2d`: 8 layers of MLP 1 → 128 → 128 → 2 (136,208 parameters).
-    public static let w1 = RealNVP(features: 2, layers: 8, hidden: 128)
-
     /// Parameter names: `realnvp.coupling3.net.layer1.weight`.
     public func makeFlow(name: String = "realnvp", random: inout RandomStream, on device: any Device) throws -> Flow {
         guard layers >= 1, hidden >= 1, hiddenLayers >= 0 else {

@@ -1,10 +1,11 @@
 import FlowLayers
 import FlowRuntime
+import FlowTraining
 import Foundation
 
 /// The benchmark workloads W1–W5 of `bench/WORKLOADS.md`: the model exactly as specified and a
 /// pre-generated pool of 64 batches, so data generation is never timed.
-public enum Workload: String, CaseIterable, Sendable {
+package enum Workload: String, CaseIterable, Sendable {
     case w1 = "W1"
     case w2 = "W2"
     case w3 = "W3"
@@ -12,13 +13,13 @@ public enum Workload: String, CaseIterable, Sendable {
     case w5 = "W5"
 
     /// Accepts "W1" or the workload's name ("realnvp-2d", "maf-d16", "maf-d64", "glow-digits8", "nsf-d16").
-    public init?(name: String) {
+    package init?(name: String) {
         let lowered = name.lowercased()
         guard let match = Workload.allCases.first(where: { $0.rawValue.lowercased() == lowered || $0.title == lowered }) else { return nil }
         self = match
     }
 
-    public var title: String {
+    package var title: String {
         switch self {
         case .w1: "realnvp-2d"
         case .w2: "maf-d16"
@@ -28,7 +29,7 @@ public enum Workload: String, CaseIterable, Sendable {
         }
     }
 
-    public var batchSize: Int {
+    package var batchSize: Int {
         switch self {
         case .w1: 512
         case .w2, .w3, .w5: 256
@@ -36,7 +37,7 @@ public enum Workload: String, CaseIterable, Sendable {
         }
     }
 
-    public var eventShape: [Int] {
+    package var eventShape: [Int] {
         switch self {
         case .w1: [2]
         case .w2, .w5: [16]
@@ -46,26 +47,31 @@ public enum Workload: String, CaseIterable, Sendable {
     }
 
     /// The model (PyTorch-default initialisation, zero-initialised last layers).
-    public func makeFlow(seed: UInt64, on device: any Device) throws -> Flow {
+    package func makeFlow(seed: UInt64, on device: any Device) throws -> Flow {
         var random = RandomStream(seed: seed).derived(1)
         switch self {
         case .w1:
-            return try RealNVP.w1.makeFlow(random: &random, on: device)
+            // 8 layers of MLP 1 → 128 → 128 → 2 (136,208 parameters).
+            return try RealNVP(features: 2, layers: 8, hidden: 128).makeFlow(random: &random, on: device)
         case .w2, .w3:
             let features = self == .w2 ? 16 : 64
             let maf = try MAF(features: features, blocks: 5, hidden: self == .w2 ? 256 : 512, random: &random, on: device)
             return Flow(transforms: [maf], base: StandardNormal(eventShape: [features]))
         case .w4:
-            return try Glow.w4.makeFlow(random: &random, on: device)
+            // 1×8×8 digits, 2 levels of 4 steps, hidden 64, plain N(0, I) splits (75,728 free parameters).
+            return try Glow(imageShape: [1, 8, 8], levels: 2, steps: 4, hidden: 64, learnedPrior: false)
+                .makeFlow(random: &random, on: device)
         case .w5:
-            return try NeuralSplineFlow.w5.makeFlow(random: &random, on: device)
+            // `model.kind: "nsf"`'s defaults (4 couplings, MLP 8 → 128 → 128 → 184, K = 8, B = 5) on
+            // 16 features (165,600 parameters).
+            return try NeuralSplineFlow(features: 16, layers: 4, hidden: 128).makeFlow(random: &random, on: device)
         }
     }
 
     /// 64 batches of data, generated once: W1 the banana ("jang"); W2/W3/W5 x = L·ε with
     /// L_ij = 0.5^(i−j) (W5 draws exactly W2's batches, so the spline flow and the MAF see the
     /// same data); W4 dequantized digits x = (v + u)/17 − 0.5.
-    public func pool(seed: UInt64, batches: Int = 64) throws -> [[Float]] {
+    package func pool(seed: UInt64, batches: Int = 64) throws -> [[Float]] {
         var random = RandomStream(seed: seed).derived(2)
         let cpu = try DeviceRegistry.device(named: "cpu")
         return try (0..<batches).map { _ -> [Float] in

@@ -1,3 +1,4 @@
+import FlowBench
 import FlowKernelDevice
 import FlowRuntime
 import FlowTestSupport

@@ -1,4 +1,5 @@
 import FlowCore
+import FlowOpenCL
 
 extension CLBlast {
     /// Runs `spec` through our gemm and through `CLBlastSgemm` on `device`, from the same

@@ -1,9 +1,8 @@
+import FlowBench
 import FlowLayers
 import FlowRuntime
 import Foundation
 import Testing
-
-@testable import FlowTraining
 
 /// W5 `nsf-d16` is built as `bench/WORKLOADS.md` defines it: `bench/peers.py` loads its weights
 /// by these names and shapes into nflows, so a drift here would break the cross-check.

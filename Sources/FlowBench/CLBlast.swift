@@ -1,6 +1,7 @@
 import COpenCL
 import FlowCore
 import FlowKernelDevice
+import FlowOpenCL
 import Foundation
 
 /// CLBlast, the tuned OpenCL BLAS, opened with `dlopen` when asked for: the yardstick that
@@ -8,8 +9,8 @@ import Foundation
 ///
 /// flowkit has no link-time dependency on CLBlast: the binary builds and runs without it, and
 /// only `CLBlast.load` needs `libclblast.so.1` (Debian's `libclblast-dev`, which
-/// `.ci/install-packages` installs). Package access only: this is a measuring instrument, not an
-/// op of the library.
+/// `.ci/install-packages` installs). It lives in FlowBench, not in the OpenCL backend: this is a
+/// measuring instrument, not an op of the library.
 package final class CLBlast: @unchecked Sendable {
     // @unchecked: the stored properties are immutable after init; calls go through the device's
     // lock-guarded queue.

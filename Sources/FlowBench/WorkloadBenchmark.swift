@@ -9,10 +9,16 @@ import Foundation
 /// (2 warm-up calls, 3 repeats of N = clamp(1 s / call, 5, 100)); each repeat's median time per
 /// call gives a throughput in samples/s; reported: the median and min–max of the three.
 /// Every timed call ends with its result read back, so device work is inside the timing.
-struct WorkloadBenchmark {
+package struct WorkloadBenchmark {
     let workload: Workload
     let device: any Device
     let stepsOverride: Int?
+
+    package init(workload: Workload, device: any Device, stepsOverride: Int?) {
+        self.workload = workload
+        self.device = device
+        self.stepsOverride = stepsOverride
+    }
 
     struct Figure {
         var median: Double
@@ -21,7 +27,7 @@ struct WorkloadBenchmark {
         var json: String { String(format: #"{"median":%.1f,"min":%.1f,"max":%.1f}"#, median, low, high) }
     }
 
-    func run(export: String?) throws -> String {
+    package func run(export: String?) throws -> String {
         let flow = try workload.makeFlow(seed: 0, on: device)
         let pool = try workload.pool(seed: 0).map { try Tensor($0, shape: [workload.batchSize] + workload.eventShape, on: device) }
         let adam = try Adam(parameters: flow.parameters)

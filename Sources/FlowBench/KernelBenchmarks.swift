@@ -3,61 +3,21 @@ import FlowKernelDevice
 import FlowRuntime
 import Foundation
 
-/// One measured figure.
-struct BenchResult: BenchLine {
-    let device: String
-    let name: String
-    let shape: String
-    let seconds: [Double]
-    let flops: Double
-    /// On a yardstick's row: our product's GFLOP/s over the yardstick's (1 = as fast).
-    var oursOverYardstick: Double?
-    /// On CLBlast's row: the largest |ours − CLBlast| over the product, from the same operands.
-    var maxAbsDifference: Double?
-
-    var median: Double { seconds.sorted()[seconds.count / 2] }
-    var gflops: Double { flops / median / 1e9 }
-
-    var line: String {
-        device.padding(toLength: 10, withPad: " ", startingAt: 0) + name.padding(toLength: 16, withPad: " ", startingAt: 0)
-            + shape.padding(toLength: 20, withPad: " ", startingAt: 0)
-            + String(format: "%9.3f ms %8.1f GFLOP/s", median * 1e3, gflops)
-            + (oursOverYardstick.map { String(format: "   ours/this %.2f", $0) } ?? "")
-            + (maxAbsDifference.map { String(format: "   max |ours - this| %.2e", $0) } ?? "")
-    }
-
-    var json: String {
-        let sorted = seconds.sorted()
-        let extra = (oursOverYardstick.map { String(format: #","oursOverYardstick":%.4f"#, $0) } ?? "")
-            + (maxAbsDifference.map { String(format: #","maxAbsDifference":%.3e"#, $0) } ?? "")
-        return String(
-            format: #"{"device":"%@","op":"%@","shape":"%@","medianMs":%.4f,"minMs":%.4f,"maxMs":%.4f,"gflops":%.2f%@}"#,
-            device, name, shape, median * 1e3, sorted[0] * 1e3, sorted[sorted.count - 1] * 1e3, gflops, extra)
-    }
-
-    /// `text` with JSON's string escapes (the notes quote library error messages).
-    static func escaped(_ text: String) -> String {
-        text.unicodeScalars.map { scalar -> String in
-            switch scalar {
-            case "\\": return "\\\\"
-            case "\"": return "\\\""
-            case _ where scalar.value < 0x20: return String(format: "\\u%04x", scalar.value)
-            default: return String(scalar)
-            }
-        }.joined()
-    }
-}
-
 /// The runtime benchmarks of the runtime issue: matrix products and the 3×3 convolution, each
 /// product beside a yardstick where one is at hand (OpenBLAS on the CPU, CLBlast on OpenCL).
-struct KernelBenchmarks {
+package struct KernelBenchmarks {
     let device: any Device
     let repeats: Int
+
+    package init(device: any Device, repeats: Int) {
+        self.device = device
+        self.repeats = repeats
+    }
 
     /// M×N×K: the issue's two shapes and a W1-like small one (a 128-wide MLP layer, batch 512).
     static let gemmShapes = [(1024, 1024, 1024), (512, 256, 256), (512, 128, 128)]
 
-    func run() throws -> [any BenchLine] {
+    package func run() throws -> [any BenchLine] {
         var results: [any BenchLine] = []
         // Opened once per device; its absence is reported on each row it would have filled.
         let clblast: Result<CLBlast, any Error>? = device is OpenCLDevice ? Result(catching: { try CLBlast.load() }) : nil
