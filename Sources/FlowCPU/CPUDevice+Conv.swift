@@ -170,7 +170,8 @@ extension CPUDevice {
     }
 
     /// Below this width im2col/col2im go through `TapSources` tables: rows of a few pixels make a
-    /// `memcpy`/`memset` call per row cost more than the copy (a third of W4's step on 4×4 images).
+    /// `memcpy`/`memset` call per row cost more than the copy (a third of an 8×8 Glow's step, whose
+    /// images are 4×4 after the first squeeze).
     static let smallImageWidth = 16
 
     /// NCHW `[B, O, HW]` → channel-major `[O, B·HW]`.

@@ -2,7 +2,7 @@ import FlowCore
 
 /// Convolutions of small images with fewer output than input channels (Glow's last coupling
 /// layer: 64 channels in, 4 or 8 out), computed without im2col's `C·taps × B·H·W` patch matrix,
-/// which is then most of the work (it was half of W4's step).
+/// which is then most of the work (it was half of an 8×8 Glow's step).
 ///
 /// Forward: one product `U = W_stack · X` gives every tap's contribution `U[t·O + o, q]` of input
 /// pixel `q`, and output pixel `p` sums `U[t·O + o, src_t(p)]` over the taps in a fixed order.

@@ -13,7 +13,7 @@ extension CPUDevice: PermuteMatrixCapable {
             for o in range {
                 let (target, origin) = (dst + (o * destinationMid + destinationStart) * inner, src + (o * sourceMid + sourceStart) * inner)
                 if run < 32 {
-                    // Splits of a few features per sample (W1's one-column halves, MAF's μ and α):
+                    // Splits of a few features per sample (a 2-D coupling's one-column halves, MAF's μ and α):
                     // an element loop, where a `memcpy` call per row cost more than the copy.
                     for j in 0..<run { target[j] = origin[j] }
                 } else {
@@ -85,7 +85,7 @@ extension CPUDevice: PermuteMatrixCapable {
             for o in range {
                 if view.inner == 1 {
                     // Feature permutations: an element loop, where a `memcpy` call per element cost
-                    // a third of W2's forward.
+                    // a third of a 16-feature MAF's forward.
                     let (source, target) = (px + o * view.mid, py + o * view.mid)
                     for j in 0..<view.mid { target[j] = source[Int(index[j])] }
                     continue

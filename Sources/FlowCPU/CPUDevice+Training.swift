@@ -26,7 +26,7 @@ extension CPUDevice {
         let decoupled = hyper.decoupled
         // The same operations in the same order as the scalar tail, 16 lanes at a time (IEEE
         // division and square root are exactly rounded in both, so lanes and tail agree bit for
-        // bit); the loop the compiler made of the scalar form took a fifth of W1's step.
+        // bit); the loop the compiler made of the scalar form took a fifth of a 2-D RealNVP's step.
         var i = range.lowerBound
         let (lrV, b1V, b2V, epsV, wdV) = (SIMD16<Float>(repeating: lr), SIMD16<Float>(repeating: b1), SIMD16<Float>(repeating: b2),
                                            SIMD16<Float>(repeating: eps), SIMD16<Float>(repeating: wd))

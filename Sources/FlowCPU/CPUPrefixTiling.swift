@@ -3,8 +3,9 @@
 /// ranges of at least `minimumTile`, each one product over the longest prefix in it (or the rows
 /// that read it). Eight tiles do 9/16 of the dense work instead of the ideal half. Tiles narrower
 /// than 64 make products too small to run near the GEMM rate on a CPU and lose more than they
-/// skip, so W2's 256 hidden units get four tiles and its 32 outputs one (measured with `flowkit
-/// bench --workload W2|W3`; W3 was a few percent faster with 8 tiles than with 4).
+/// skip, so 256 hidden units get four tiles and 32 outputs one (measured on 5-block MAFs of 16
+/// features, hidden 256, and 64 features, hidden 512: the latter was a few percent faster with 8
+/// tiles than with 4).
 enum CPUPrefixTiling {
     static let tilesPerLayer = 8
     static let minimumTile = 64

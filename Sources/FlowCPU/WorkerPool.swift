@@ -8,7 +8,7 @@ import Synchronization
 /// Why not Dispatch plus OpenBLAS's own threads: a training step of a small flow is hundreds of
 /// ops of tens of microseconds each. OpenBLAS's idle workers spin in `sched_yield` between its
 /// products while Dispatch's threads run the elementwise loops, so the two pools fight over the
-/// cores (a third of W1's time went to the scheduler), and waking a sleeping Dispatch thread costs
+/// cores (a third of a 2-D RealNVP's time went to the scheduler), and waking a sleeping Dispatch thread costs
 /// about as much as a small op. Here OpenBLAS runs single-threaded inside our chunks, and one set
 /// of threads serves every op.
 ///

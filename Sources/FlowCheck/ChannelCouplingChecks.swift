@@ -3,7 +3,7 @@ import FlowTestSupport
 
 /// The affine coupling on channels from whole tensors (`Tensor.channelAffineCoupling`, one op on a
 /// device with `ChannelCouplingCapable`): forward, inverse and backward against the Double
-/// reference with the tests' tolerances, on W4's first-level shape (Glow's interleaved layout)
+/// reference with the tests' tolerances, on an 8×8 Glow's first-level shape (its interleaved layout)
 /// and an odd one with the kept channels last.
 enum ChannelCouplingChecks {
     static let specs = [

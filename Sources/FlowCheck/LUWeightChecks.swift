@@ -3,7 +3,7 @@ import FlowTestSupport
 
 /// Glow's LU-parametrised 1×1-convolution weight (`Tensor.luWeight`, one op each way on a device
 /// with `LUWeightCapable`): the weight, its log-det and the parts' gradients against the Double
-/// reference with the tests' tolerances, at W4's 8 channels and an odd 17.
+/// reference with the tests' tolerances, at 8 channels (an 8×8 Glow's second level) and an odd 17.
 enum LUWeightChecks {
     static func run(_ r: CheckRecorder) {
         var rng = SeededRandom(seed: 53)

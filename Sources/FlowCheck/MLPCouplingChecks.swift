@@ -3,7 +3,7 @@ import FlowTestSupport
 
 /// The vector coupling with its MLP conditioner as one op (`Tensor.mlpAffineCoupling`, which a
 /// device may run whole through `MLPCouplingCapable`): forward, inverse and backward against the
-/// Double reference with the tests' tolerance, on W1's shape (one kept and one transformed
+/// Double reference with the tests' tolerance, on a 2-D RealNVP's shape (one kept and one transformed
 /// feature, two hidden layers of 128, a batch the CPU splits across its threads) and on an odd
 /// one with context, alternating columns and Glow's scale, order and layout.
 enum MLPCouplingChecks {

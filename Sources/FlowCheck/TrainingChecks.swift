@@ -59,7 +59,7 @@ enum TrainingChecks {
         return (losses, parameters)
     }
 
-    /// Two moons for vectors; dequantized digits `(v + u)/17 − 0.5` (W4's form) for images.
+    /// Two moons for vectors; dequantized digits `(v + u)/17 − 0.5` (the centred form) for images.
     private static func batches(_ preset: PresetCase, count: Int, random: inout RandomStream) throws -> [[Float]] {
         var data = random.derived(2)
         guard preset.isImage else {

@@ -1,7 +1,7 @@
 import FlowCore
 
 /// Parameter tensors updated eight to a launch (`adam_step_group` in `adam.cl`), each element with
-/// the arithmetic of `adam_step`: W1's 48 parameter tensors take 6 launches instead of 48.
+/// the arithmetic of `adam_step`: an 8-coupling RealNVP's 48 parameter tensors take 6 launches instead of 48.
 extension KernelDevice: AdamGroupCapable {
     /// Tensors per launch: the kernel's slots.
     static var adamSlots: Int { 8 }

@@ -45,7 +45,7 @@ package struct Tuning: Equatable, Sendable {
         $0.elementwiseGroupSize = 64
         $0.gemmWorkPerThreadM = 16
         $0.gemmWorkPerThreadN = 8
-        // Measured on W4 (4×4 and 2×2 images after the squeezes), PoCL 3.1: the batched 1×1
+        // Measured on an 8×8 Glow (4×4 and 2×2 images after the squeezes), PoCL 3.1: the batched 1×1
         // convolution made training ×0.86–0.89 as fast, since each sample's 16 or 4 pixels fill
         // a quarter or less of a 64-wide tile and PoCL pays for the idle work-items.
         $0.pointwiseConvMinPixels = $0.gemmTileN

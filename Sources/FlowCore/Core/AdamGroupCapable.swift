@@ -13,7 +13,7 @@ public struct AdamBuffers {
 }
 
 /// An optional capability: a device that updates many parameter tensors as one op instead of one
-/// `adamStep` each. A model has dozens of small parameter tensors (W1: 48, most of 128 or 256
+/// `adamStep` each. A model has dozens of small parameter tensors (an 8-coupling RealNVP: 48, most of 128 or 256
 /// values); on a GPU each update is a launch, on a CPU a hand-off or a serial loop. Each
 /// element's arithmetic is exactly `adamStep`'s, so the results are bit-identical to updating the
 /// tensors one by one (the fallback, which defines the op).

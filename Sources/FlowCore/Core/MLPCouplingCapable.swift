@@ -1,8 +1,8 @@
 /// An optional capability: a device that runs a whole vector affine coupling with an MLP
 /// conditioner (`Tensor.mlpAffineCoupling`) as one op forward and one backward, instead of the
 /// dozen ops of the fallback (gathers, the MLP, splits, the coupling, concatenations, the weight
-/// products and sums). A small flow's training step is a few hundred such ops (W1: 8 couplings
-/// of a 1 → 128 → 128 → 2 MLP), and on a CPU each costs a hand-off between the cores; the fused
+/// products and sums). A small flow's training step is a few hundred such ops (a 2-D RealNVP:
+/// 8 couplings of a 1 → 128 → 128 → 2 MLP), and on a CPU each costs a hand-off between the cores; the fused
 /// op takes each thread's rows through the whole coupling, backward included.
 ///
 /// `Tensor.mlpAffineCoupling` checks the shapes and allocates every output; the device fills

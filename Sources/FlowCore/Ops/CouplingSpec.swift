@@ -2,9 +2,9 @@
 /// output `h`. Bounding the scale keeps early training stable: one coupling can change a feature's
 /// scale by at most a fixed factor per step.
 public enum CouplingScale: Int32, Sendable, Equatable, CaseIterable {
-    /// `s = exp(tanh(h))`, so `log s = tanh h ∈ (−1, 1)`. W1 (RealNVP on 2-D data) uses this.
+    /// `s = exp(tanh(h))`, so `log s = tanh h ∈ (−1, 1)`. RealNVP's choice.
     case expTanh = 0
-    /// `s = sigmoid(h + 2)`, Glow's choice: `s ∈ (0, 1)`, ≈ 0.88 at h = 0. W4 uses this.
+    /// `s = sigmoid(h + 2)`, Glow's choice: `s ∈ (0, 1)`, ≈ 0.88 at h = 0.
     case sigmoidShifted = 1
 }
 

@@ -16,7 +16,7 @@ public enum AutoregressiveDirection: Sendable, Equatable {
 ///     z = (x − μ) ⊙ exp(−α),   x = z ⊙ exp(α) + μ,   log|det ∂z/∂x| = −Σ α
 ///
 /// with `(μ, α) = f(x)` (`.masked`, MAF) or `(μ, α) = f(z)` (`.inverse`, IAF). `α` is the
-/// conditioner's output as it stands (`logScaleBound: .unbounded`, W2/W3) or softly clamped to
+/// conditioner's output as it stands (`logScaleBound: .unbounded`, the paper's) or softly clamped to
 /// `(−c, c)` (`.tanh(c)`, see `LogScaleBound`). The Jacobian is triangular in the conditioner's
 /// unit order with diagonal `exp(−α)`.
 ///

@@ -3,7 +3,7 @@ import FlowRuntime
 /// How an autoregressive affine block (MAF, IAF) turns its conditioner's raw output `a` into the
 /// log-scale `α` of `z = (x − μ) ⊙ exp(−α)`.
 ///
-/// Unbounded, `α = a` is the paper's form and W2/W3's definition. A ReLU network's `a` grows
+/// Unbounded, `α = a` is the paper's form (and nflows'). A ReLU network's `a` grows
 /// linearly away from the data, so a few radii out `exp(±α)` overflows Float after a block or
 /// two: the model then has no representable density there (see `RangeMonitor`), although the
 /// data never asked for such scales. The soft clamp `α = c·tanh(a/c)` (what this project's

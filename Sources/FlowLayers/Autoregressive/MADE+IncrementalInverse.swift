@@ -2,7 +2,7 @@ import FlowRuntime
 
 extension MADE {
     /// MAF's inverse `x = z ⊙ exp(α(x)) + μ(x)` with one network's worth of work instead of the
-    /// `D` full passes of the plain recursion (W2/W3 sampling).
+    /// `D` full passes of the plain recursion (MAF sampling).
     ///
     /// Why it is exact: a hidden unit of degree `k` depends only on the inputs of degree ≤ `k`, so
     /// it is final as soon as those are, and never changes afterwards. Pass `d` (the plain

@@ -4,13 +4,13 @@ import FlowRuntime
 /// arXiv:1502.03509): an MLP `Linear → ReLU → … → Linear` whose weights are multiplied by fixed
 /// binary masks built from `MADEDegrees`, so output `j` depends only on the inputs of degree
 /// below `output[j]`. For `[B, D]` inputs the output is `[B, m·D]` with `m` outputs per feature
-/// (`outputsPerFeature`); by default `m = 2` in blocks, `μ = o[:, 0:D]`, `α = o[:, D:2D]` (W2/W3),
+/// (`outputsPerFeature`); by default `m = 2` in blocks, `μ = o[:, 0:D]`, `α = o[:, D:2D]` (MAF's),
 /// while a spline transformer takes `m = 3K − 1` feature by feature. The context `[B, K]`, when given, feeds every unit of the first hidden
 /// layer through unmasked columns: it carries no position in the autoregressive order.
 ///
 /// The last layer is zero-initialised, so an autoregressive transform driven by a MADE starts as
 /// the identity; hidden layers use PyTorch's `U(±1/√fan_in)` over the full (unmasked) fan-in.
-/// `activation` replaces the ReLUs (W2/W3 use ReLU; a smooth one such as softplus suits
+/// `activation` replaces the ReLUs (ReLU is the default; a smooth one such as softplus suits
 /// finite-difference checks, which a ReLU kink inside the stencil spoils).
 public final class MADE: AutoregressiveConditioner {
     public let layers: [Linear]
@@ -30,7 +30,8 @@ public final class MADE: AutoregressiveConditioner {
         let layers: [SortedLayer]
     }
 
-    /// `hidden` lists the hidden layer widths (W2: `[256, 256]`); it may be empty (one masked layer).
+    /// `hidden` lists the hidden layer widths (`[256, 256]`: two layers of 256); it may be empty
+    /// (one masked layer).
     public init(
         name: String, features: Int, hidden: [Int], contextFeatures: Int = 0, degrees assignment: MADEDegrees.Assignment = .sequential,
         outputsPerFeature: Int = 2, outputLayout: MADEDegrees.OutputLayout = .parameterMajor,

@@ -19,7 +19,7 @@ public struct MADEDegrees: Sendable, Equatable {
     }
 
     public enum Assignment: Sendable, Equatable {
-        /// The W2/W3 (nflows) degrees: input `i` has degree `i + 1`, hidden unit `k` of every
+        /// nflows' degrees: input `i` has degree `i + 1`, hidden unit `k` of every
         /// layer has `(k mod (D − 1)) + 1`.
         case sequential
         /// Germain et al.'s random assignment: a random input order, and each hidden unit's degree

@@ -5,7 +5,7 @@ import FlowRuntime
 ///
 /// With every layer's units sorted by degree (`MADEDegreeBlocks`), row `i` of a masked weight
 /// reads only a prefix of the columns: `reading[i]` of them, non-decreasing in `i`. That makes
-/// each layer a `PrefixProduct`, whose zero blocks (almost half of W2/W3's work) the device
+/// each layer a `PrefixProduct`, whose zero blocks (almost half of a MADE's work) the device
 /// skips with a tiling of its own (`PrefixProductCapable`); how to cut it is the hardware's
 /// decision, not the model's. Entries outside a row's prefix but inside a device's tile are
 /// masked zeros, multiplied like any other weight.

@@ -14,7 +14,7 @@ struct MADESortedLayout {
     let columnInverse: [IndexTensor]
     /// Per layer, `[outputs, inputs]`: the mask in degree order (selects the weights).
     let sortedMasks: [Tensor]
-    /// The joined input's columns in degree order, or nil when they already are (W2/W3: no
+    /// The joined input's columns in degree order, or nil when they already are (no
     /// context, inputs in order), which saves a gather per pass.
     let inputOrder: IndexTensor?
     let inputInverse: IndexTensor?

@@ -1,6 +1,6 @@
 import FlowRuntime
 
-/// The block layout MAF and IAF share (W2/W3): `blocks` autoregressive affine transforms, each
+/// The block layout MAF and IAF share: `blocks` autoregressive affine transforms, each
 /// driven by its own MADE, with the feature order reversed before every block but the first
 /// (none before block 0, none after the last), so each block sees the others' last features first.
 enum MADEStack {

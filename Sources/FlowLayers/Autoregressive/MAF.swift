@@ -1,14 +1,13 @@
 import FlowRuntime
 
-/// Masked autoregressive flow (Papamakarios et al. 2017, arXiv:1705.07057), W2/W3's architecture:
+/// Masked autoregressive flow (Papamakarios et al. 2017, arXiv:1705.07057):
 /// `blocks` MADE-driven `AutoregressiveAffine(.masked)` transforms with the feature order reversed
 /// before blocks 1…n−1. Per block, with `(μ, α) = MADE(x)`:
 ///
 ///     z = (x − μ) ⊙ exp(−α),   log|det ∂z/∂x| = −Σ α
 ///
 /// Forward (data → noise, the density direction) is one pass per block; inverse (sampling) takes
-/// `D` sequential passes per block. W2: `MAF(features: 16, blocks: 5, hidden: 256)`;
-/// W3: `MAF(features: 64, blocks: 5, hidden: 512)`.
+/// `D` sequential passes per block.
 public final class MAF: ChainedTransform {
     public let name: String
     /// The reversals and blocks in data → noise order.
@@ -26,6 +25,7 @@ public final class MAF: ChainedTransform {
             degrees: degrees, activation: activation, direction: .masked, logScaleBound: logScaleBound, random: &random, on: device)
     }
 
-    /// Mask nonzeros plus biases (W2: 208,240; W3: 918,400). `parameters` hold the dense count.
+    /// Mask nonzeros plus biases (208,240 for 16 features, 5 blocks, hidden 256; 918,400 for 64,
+    /// 5, 512). `parameters` hold the dense count.
     public var freeParameterCount: Int { MADEStack.freeParameterCount(blocks) }
 }

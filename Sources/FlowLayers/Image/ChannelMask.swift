@@ -8,7 +8,7 @@ import FlowRuntime
 /// The conditioner sees the kept channels as they are and returns `count · C_t` channels
 /// (`C_t` = transformed channels), read in one of two layouts:
 /// * blocks: piece `k` is output channels `[k·C_t, (k+1)·C_t)`;
-/// * interleaved (Glow/W4): piece `k` is output channels `k, k + count, k + 2·count, …`, so for an
+/// * interleaved (Glow): piece `k` is output channels `k, k + count, k + 2·count, …`, so for an
 ///   affine coupling `t = h[:, 0::2]` and `ŝ = h[:, 1::2]`.
 public struct ChannelMask: CouplingMask {
     public let channels: Int

@@ -1,7 +1,7 @@
 import FlowRuntime
 
-/// The conditioner of image couplings (Glow's NN, Kingma & Dhariwal 2018, arXiv:1807.03039, §3.3;
-/// W4's exactly):
+/// The conditioner of image couplings (Glow's NN, Kingma & Dhariwal 2018, arXiv:1807.03039, §3.3,
+/// exactly):
 ///
 ///     Conv3×3(C_in → hidden) → ReLU → Conv1×1(hidden → hidden) → ReLU
 ///       → [residual blocks] → Conv3×3(hidden → C_out)

@@ -6,9 +6,10 @@ import FlowRuntime
 ///     [transforms before the squeeze] → squeeze → steps → (not the last level) factor out half
 ///
 /// where factoring out sends channels `[⌊C/2⌋, C)` of the level's output to the latent and
-/// passes channels `[0, ⌊C/2⌋)` to the next level (W4: "channels 2–3 leave as z1"). A level may
+/// passes channels `[0, ⌊C/2⌋)` to the next level (a one-channel image's squeeze sends its
+/// channels 2–3 to the latent first, as z1). A level may
 /// model its factored half with a learned prior (`LearnedPrior`, Glow) applied just before the
-/// split; without one the factored half is left to the base distribution's `N(0, I)` (W4).
+/// split; without one the factored half is left to the base distribution's `N(0, I)`.
 ///
 /// The forward output (data → noise) is `[B, C·H·W]`: the factored latents in level order, each
 /// flattened in `(c, i, j)` order, then the last level's output flattened — `[z1, z2, …, z_L]`.

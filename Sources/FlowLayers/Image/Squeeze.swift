@@ -2,7 +2,7 @@ import FlowRuntime
 
 /// 2×2 space-to-depth (RealNVP's squeeze, Dinh et al. 2017, arXiv:1605.08803, §3.6; Glow,
 /// arXiv:1807.03039): forward `[B, C, H, W] → [B, 4C, H/2, W/2]` with
-/// `out[b, 4c + 2dy + dx, i, j] = in[b, c, 2i + dy, 2j + dx]` (W4's convention), inverse the
+/// `out[b, 4c + 2dy + dx, i, j] = in[b, c, 2i + dy, 2j + dx]` (Glow's convention), inverse the
 /// depth-to-space. A permutation of the entries, so `log|det J| = 0`.
 /// With `unsqueeze` the directions swap (forward is depth-to-space).
 public final class Squeeze: Bijector, EntryPermuting {

@@ -3,8 +3,8 @@ import Foundation
 
 /// A small square matrix in Double on the host, for the C×C linear algebra of the channel-mixing
 /// transforms (random rotations, LU factors, determinants, inverses). C is the channel count of a
-/// Glow step (4–64), so these O(C³) loops cost microseconds; they run on the host in float64 as the
-/// W4 reference does, because the runtime has no factorisation ops.
+/// Glow step (4–64), so these O(C³) loops cost microseconds; they run on the host in float64 as Glow's
+/// reference implementation does, because the runtime has no factorisation ops.
 struct HostSquareMatrix {
     let size: Int
     /// Row-major.

@@ -2,7 +2,7 @@ import FlowRuntime
 import Foundation
 
 /// Glow's LU-parametrised invertible 1×1 convolution (Kingma & Dhariwal 2018, arXiv:1807.03039,
-/// §3.2; the W4 step's mixing layer): at every position `y[:, o] = Σ_c W[o, c] · x[:, c]` with
+/// §3.2; the mixing layer of a Glow step): at every position `y[:, o] = Σ_c W[o, c] · x[:, c]` with
 ///
 ///     W = P · (L + I) · (U + diag(sign ⊙ exp(logS))),   log|det J| = positions · Σ logS
 ///
@@ -15,7 +15,7 @@ import Foundation
 /// Forward and backward stay on the device: `Tensor.luWeight` assembles W with its log-det, and
 /// `Tensor.luWeightBackward` takes W's gradient back to L, U and logS (one op each on kernel
 /// devices). The inverse reads the assembled W back and inverts it in float64 on the host (one
-/// synchronisation), as the W4 reference does.
+/// synchronisation), as Glow's reference implementation does.
 public final class InvertibleConv1x1LU: Bijector {
     public let name: String
     public let channels: Int

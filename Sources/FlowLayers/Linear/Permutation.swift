@@ -5,7 +5,7 @@ import FlowRuntime
 ///     y[:, j] = x[:, order[j]],   log|det J| = 0
 ///
 /// Forward is data → noise. Flows put one between couplings or autoregressive blocks so every
-/// dimension gets transformed: the reversal (MAF, W2/W3: Papamakarios et al. 2017,
+/// dimension gets transformed: the reversal (MAF: Papamakarios et al. 2017,
 /// arXiv:1705.07057; RealNVP, arXiv:1605.08803) or a random shuffle (Glow's baseline,
 /// arXiv:1807.03039). The backward of a gather is the gather by the inverse permutation.
 public final class Permutation: Bijector, EntryPermuting {

@@ -7,7 +7,7 @@ import FlowRuntime
 ///
 /// (positions = H·W for images, T for sequences, 1 for vectors). Forward is data → noise.
 ///
-/// Data-dependent initialisation (W4): the first forward call sets `loc` to the per-channel mean
+/// Data-dependent initialisation (Glow's): the first forward call sets `loc` to the per-channel mean
 /// over (batch, positions) and `logScale = log(std + 1e-6)` with the unbiased std, so the first
 /// batch comes out with zero mean and unit variance per channel. Whether this has happened is
 /// state (`isInitialized`) that checkpoints must save and restore: a model loaded from a

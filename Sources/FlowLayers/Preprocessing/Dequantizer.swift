@@ -10,7 +10,7 @@ import FlowRuntime
 /// Support: the levels' range `[0, L − 1]`. A value outside it is not a level the discrete data
 /// can take, so its probability is 0: evaluation answers −inf (`SupportRestricted`,
 /// `Flow.dataInSupport`) rather than the density of a dequantized value outside `[0, 1)` (or
-/// W4's `[−0.5, 0.5)`), and a logit after it turns such a value into NaN, which `Flow.logProb`'s
+/// the centred `[−0.5, 0.5)`), and a logit after it turns such a value into NaN, which `Flow.logProb`'s
 /// range rule settles at −inf.
 public protocol Dequantizer: StochasticTransform, QuantizingTransform, SupportRestricted, AnyObject {
     var levels: Int { get }

@@ -3,7 +3,7 @@ import FlowRuntime
 
 /// Uniform dequantization of integer data (Theis, van den Oord & Bethge 2016, arXiv:1511.01844;
 /// the preprocessing of RealNVP, Dinh et al. 2017, arXiv:1605.08803 §4.1). For data
-/// `v ∈ {0, …, L−1}^D` per sample (L levels; `L = 2^n` for n-bit images, `L = 17` for W4's digits):
+/// `v ∈ {0, …, L−1}^D` per sample (L levels; `L = 2^n` for n-bit images, `L = 17` for the 8×8 digits):
 ///
 ///     x = (v + u)/L + offset,   u ~ U[0, 1)^D drawn fresh at every forward pass
 ///     log|det J| = −D·ln L      (−D·n·ln 2 for n-bit data)
@@ -16,7 +16,7 @@ import FlowRuntime
 /// noise `u` itself has density 1 and adds nothing.
 ///
 /// Forms: `offset = 0` maps into `[0, 1)` (n-bit images, then usually `LogitTransform`);
-/// W4 uses `levels: 17, offset: −0.5`, i.e. `x = (v + u)/17 − 0.5 ∈ [−0.5, 0.5)`.
+/// the 8×8 digits centred use `levels: 17, offset: −0.5`, i.e. `x = (v + u)/17 − 0.5 ∈ [−0.5, 0.5)`.
 ///
 /// Noise: the transform owns `noise`, a Philox stream position seeded by the caller (typically
 /// `random.derived(k)` of the model's seed). Every forward pass draws `B·D` uniforms from it and

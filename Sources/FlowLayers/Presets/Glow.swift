@@ -8,7 +8,7 @@ import FlowRuntime
 /// (data → noise order), the coupling conditioning on channels `[0, C/2)` through a `ConvNet`
 /// (3×3 → 1×1 → zero-initialised 3×3) whose output is read interleaved (`t = h[:, 0::2]`,
 /// `ŝ = h[:, 1::2]`), with `y_b = (x_b − t) ⊙ sigmoid(ŝ + 2)`. All levels but the last factor out
-/// half of their channels, under Glow's learned prior or (`learnedPrior: false`, W4) plain `N(0, I)`.
+/// half of their channels, under Glow's learned prior or (`learnedPrior: false`) plain `N(0, I)`.
 /// The flow's base is `N(0, I)` over the `C·H·W` latent entries.
 public struct Glow: Sendable, Equatable {
     public var imageShape: [Int]

@@ -1,6 +1,6 @@
 import FlowRuntime
 
-/// RealNVP for vectors (Dinh et al. 2017, arXiv:1605.08803), the benchmark's W1: `layers` affine
+/// RealNVP for vectors (Dinh et al. 2017, arXiv:1605.08803): `layers` affine
 /// couplings, layer `k` (data → noise order) conditioning on the first half of the features when
 /// `k` is even and on the second half when odd,
 ///

@@ -1,6 +1,6 @@
 import FlowRuntime
 
-/// A vector coupling whose conditioner is an MLP (RealNVP on vectors, W1) runs as one intent-level
+/// A vector coupling whose conditioner is an MLP (RealNVP on vectors) runs as one intent-level
 /// op, `Tensor.mlpAffineCoupling`, forward and backward: the CPU takes each thread's rows through
 /// the whole coupling at once, the kernel devices run the MLP's products and four coupling kernels,
 /// and a device without `MLPCouplingCapable` runs the op's fallback, which is the general path of

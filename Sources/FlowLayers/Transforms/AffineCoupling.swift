@@ -16,8 +16,8 @@ public final class AffineCoupling: Bijector {
     public let conditioner: any Conditioner
     public let scale: CouplingScale
     public let order: CouplingOrder
-    /// Whether the conditioner's output lists the shift before the raw scale (Glow/W4: shift on
-    /// even channels) or after it (RealNVP/W1: `h = (h_scale, h_shift)`).
+    /// Whether the conditioner's output lists the shift before the raw scale (Glow: shift on
+    /// even channels) or after it (RealNVP: `h = (h_scale, h_shift)`).
     public let shiftFirst: Bool
 
     public init(

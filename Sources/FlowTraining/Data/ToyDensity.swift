@@ -6,13 +6,13 @@ import Foundation
 /// form, `logDensity` gives it and `entropy` its differential entropy, so evaluation can report
 /// the gap between a model's NLL and the best achievable (the KL divergence).
 public enum ToyDensity: String, CaseIterable, Sendable, Codable {
-    /// The seed texts' banana: x2 ~ N(0, 4²), x1 | x2 ~ N(x2²/4, 1) (W1's "jang" target).
+    /// The seed texts' banana: x2 ~ N(0, 4²), x1 | x2 ~ N(x2²/4, 1) (the "jang" target).
     case banana
     /// Two interleaved half circles with N(0, 0.1²) noise.
     case twoMoons = "moons"
-    /// Eight Gaussians N(μ_k, 0.5² I) at μ_k = 4(cos 2πk/8, sin 2πk/8) (W1's "ring8").
+    /// Eight Gaussians N(μ_k, 0.5² I) at μ_k = 4(cos 2πk/8, sin 2πk/8) ("ring8").
     case eightGaussians = "eightgaussians"
-    /// Uniform on the 8 "black" cells of the 4×4 grid of side-2 squares on [−4, 4]² (W1's target).
+    /// Uniform on the 8 "black" cells of the 4×4 grid of side-2 squares on [−4, 4]².
     case checkerboard
     /// Four concentric circles of radii 1…4 with N(0, 0.08²) radial noise.
     case rings
@@ -28,7 +28,7 @@ public enum ToyDensity: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Differential entropy in nats, where known (W1's reference values).
+    /// Differential entropy in nats, where known (the reference values a trained model's NLL is compared with).
     public var entropy: Double? {
         switch self {
         case .banana: return log(2 * Double.pi * M_E) + log(4)

@@ -16,7 +16,7 @@ public enum ModelBuilder {
         if data.isImage {
             guard shape.count == 3 else { throw ConfigError(key: "data", "images must be [C, H, W], got \(shape)") }
             let levels = data.levels ?? 256
-            // Dequantize into [0, 1) (then logit, RealNVP) or into [−0.5, 0.5) (W4's centred form).
+            // Dequantize into [0, 1) (then logit, RealNVP) or into [−0.5, 0.5) (the centred form).
             let noise = RandomStream(seed: seed).derived(2)
             let offset: Float = config.data.logitAlpha == nil ? -0.5 : 0
             switch model.dequantization ?? .uniform {

@@ -41,7 +41,7 @@ public struct TrainedModel {
 }
 
 extension TrainingConfig {
-    /// The model `flowkit train` trains without a config: W1 of the benchmark contract, RealNVP
+    /// The model `flowkit train` trains without a config: RealNVP
     /// (8 affine couplings, MLPs 1→128→128→2, s = tanh) on the seed texts' banana density, with
     /// Adam at 1e-3 and batches of 512, the learning rate decayed along a cosine to zero (measured:
     /// test NLL gap 0.004 nats after 5000 steps, against 0.009 with a constant rate).

@@ -3,7 +3,7 @@ import Foundation
 /// The built-in 8×8 digits as image data `[1797, 1, 8, 8]` with 17 intensity levels (0…16).
 public enum Digits {
     public static let levels = 17
-    /// W4's quality split: images [0, 1500) train, [1500, 1797) test.
+    /// The quality split: images [0, 1500) train, [1500, 1797) test.
     public static let trainCount = 1500
 
     public static func load() throws -> ArrayData {
