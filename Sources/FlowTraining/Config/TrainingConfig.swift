@@ -89,7 +89,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var standardize: Bool
     /// Images: number of intensity levels (17 for the digits' 0…16, 256 for 8-bit images).
     public var levels: Int?
-    /// Images: RealNVP's logit preprocessing with this α (omit for W4's centred [−0.5, 0.5) scaling).
+    /// Images: RealNVP's logit preprocessing with this α (omit for the centred [−0.5, 0.5) scaling).
     public var logitAlpha: Double?
 
     init(_ reader: inout ConfigReader) throws {
@@ -188,7 +188,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// maf, iaf only (nil for every other kind, so their saved configs hold no such keys): how
     /// each block's log-scale α comes from its MADE's raw output `a` (`LogScaleBound`):
-    /// `unbounded` (α = a, W2/W3's definition) or `tanh` (α = c·tanh(a/c), |α| < c, with
+    /// `unbounded` (α = a, the paper's form) or `tanh` (α = c·tanh(a/c), |α| < c, with
     /// `c = logScaleBound`, nil for `unbounded`). Absent, it is `defaultLogScale` in a config that
     /// starts a run and `unbounded` in the saved config of a run from before the key existed
     /// (`ConfigDefaults`); every saved config states it since.
