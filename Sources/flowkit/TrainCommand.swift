@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowDistributed
 import FlowRuntime
 import FlowTraining
 import Foundation
@@ -11,7 +12,10 @@ struct TrainCommand: ParsableCommand {
             Without CONFIG, trains the embedded default: RealNVP on the banana density (the W1 \
             workload). A run directory that already holds a run is never overwritten: pass \
             --resume to continue it (bit-identically, from its newest intact checkpoint). \
-            SIGINT or SIGTERM stops after the current step with a checkpoint.
+            SIGINT or SIGTERM stops after the current step with a checkpoint. Under \
+            `mpirun -np N` the ranks train one model together (data-parallel, bit-identical to \
+            one process for the same train.microBatches, which N must divide); rank 0 writes \
+            the run directory.
             """)
 
     @Argument(help: "A JSON config (keys documented in the README). Omit for the embedded default.")
@@ -67,11 +71,32 @@ struct TrainCommand: ParsableCommand {
         options.strictNumerics = strictNumerics
         options.interactive = isatty(STDOUT_FILENO) != 0
         options.log = { print($0) }
+        // MPI only under an MPI launcher; before the signal handlers, so that they stay ours.
+        let communicator = try MPILaunch.communicator()
+        options.communicator = communicator
         StopSignal.install()
-        let trainer = try Trainer(config: parsed, run: RunDirectory(runDir), device: target, options: options)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(config: parsed, run: RunDirectory(runDir), device: target, options: options)
+        } catch {
+            // Every rank knows the start failed (Trainer agrees on it) and leaves alike.
+            communicator.finish()
+            throw error
+        }
         let computing = target.info.kind == .cpu ? "\(target.info.name), \(CPUThreads.count) threads" : target.info.name
-        print("training on \(target.info.selector) (\(computing)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
-        let summary = try trainer.train()
+        let ranks = communicator.size > 1 ? ", \(communicator.size) ranks × \(trainer.config.train.microBatches / communicator.size) micro-batches" : ""
+        if communicator.isLeader {
+            print("training on \(target.info.selector) (\(computing)\(ranks)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
+        }
+        let summary: Trainer.Summary
+        do {
+            summary = try trainer.train()
+        } catch where communicator.size > 1 {
+            // The other ranks would wait for this one in the next exchange forever: end the job.
+            printError("flowkit train, rank \(communicator.rank) of \(communicator.size): \(ErrorText.describe(error)); aborting every rank")
+            communicator.abort(code: 1)
+        }
+        communicator.finish()
         if summary.interrupted { throw ExitCode(130) }
     }
 }

@@ -31,6 +31,8 @@ public enum ConfigLimits {
     public static let posteriorBlocks = 1...64
     public static let importanceSamples = 1...100_000
     public static let keepCheckpoints = 1...1_000
+    /// Micro-batches per step (`train.microBatches`): each is a forward and backward pass of its own.
+    public static let microBatches = 1...65_536
     public static let patience = 1...1_000_000
     /// Weights of the largest layers together (about 16 bytes each with gradients and Adam's
     /// moments: 4 GiB at this limit).

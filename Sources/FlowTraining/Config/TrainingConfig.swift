@@ -347,6 +347,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var earlyStoppingPatience: Int?
     public var maxNonFiniteSteps: Int
     public var nonFiniteLearningRateFactor: Double
+    /// K: the batch is cut into K micro-batches of batchSize/K rows, whose gradients are added in
+    /// order 0…K−1 (data-parallel training hands each rank K/N of them; the sum, and so the run,
+    /// is then the same on any rank count N that divides K). 1 is the undivided batch.
+    public var microBatches: Int
 
     init(_ reader: inout ConfigReader) throws {
         steps = try reader.int("steps", default: 5000, in: ConfigLimits.steps)
@@ -367,6 +371,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         earlyStoppingPatience = try reader.optionalInt("earlyStoppingPatience", in: ConfigLimits.patience)
         maxNonFiniteSteps = try reader.int("maxNonFiniteSteps", default: 10, in: ConfigLimits.patience)
         nonFiniteLearningRateFactor = try reader.double("nonFiniteLearningRateFactor", default: 0.5, range: 0...1)
+        microBatches = try reader.int("microBatches", default: 1, in: ConfigLimits.microBatches)
+        guard batchSize % microBatches == 0 else {
+            throw ConfigError(
+                key: "train.microBatches",
+                "must divide train.batchSize (\(batchSize)) into equal micro-batches, got \(microBatches); every micro-batch has batchSize/microBatches rows")
+        }
     }
 
     public var learningRateSchedule: LearningRateSchedule {

@@ -1,3 +1,4 @@
+import FlowDistributed
 import FlowLayers
 import FlowRuntime
 import Foundation
@@ -8,6 +9,13 @@ import Foundation
 /// uninterrupted one, because everything that shapes the next step — parameters, moments, step,
 /// random streams, data position, learning-rate factor — is in the checkpoint and every
 /// computation is deterministic.
+///
+/// Data-parallel (`mpirun -np N flowkit train`, `Options.communicator`): every rank builds the
+/// same model from the same data and draws the same batches; `MicroBatchStep` shares out the
+/// step's micro-batches and adds their gradients in micro-batch order, so every rank takes the
+/// same step and the run is bit-identical on any N dividing `train.microBatches`. Validation
+/// runs on every rank (early stopping and the best step are then decided alike); rank 0 alone
+/// holds the run lock and writes checkpoints, metrics, the best model and pictures.
 public final class Trainer {
     public struct Options: Sendable {
         public var resume = false
@@ -21,6 +29,8 @@ public final class Trainer {
         public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         /// Live progress line on a terminal.
         public var interactive = false
+        /// The ranks this run trains on: rank 0 of 1 unless an MPI launcher started the process.
+        public var communicator: any Communicator = SingleProcessCommunicator()
 
         public init() {}
     }
@@ -49,25 +59,64 @@ public final class Trainer {
     let options: Options
     let store: CheckpointStore
     var state: CheckpointMetadata
-    /// Held from here to the end of the run: one trainer per run directory.
-    let lock: RunLock
+    /// Held by rank 0 from here to the end of the run: one trainer (job) per run directory.
+    let lock: RunLock?
+    let communicator: any Communicator
+    /// The step of a run with several micro-batches or ranks; nil for one process on the
+    /// undivided batch, which keeps the original step.
+    let microBatchStep: MicroBatchStep?
+    /// Set when every rank has agreed to stop (a signal reached any of them).
+    private var stopAgreed = false
 
-    public init(config given: TrainingConfig?, run: RunDirectory, device: any Device, options: Options) throws {
+    public init(config given: TrainingConfig?, run: RunDirectory, device: any Device, options givenOptions: Options) throws {
+        var options = givenOptions
+        communicator = options.communicator
+        let leader = communicator.isLeader
+        if !leader {
+            // Rank 0 speaks for the job; the others' progress and warnings would repeat it.
+            (options.log, options.warn, options.interactive) = ({ _ in }, { _ in }, false)
+        }
         self.run = run
         self.device = device
         self.options = options
-        let lock = try RunLock(run)
-        let start: Start
+        // Every rank decides from the directory as it was before rank 0 creates the run in it.
+        let holdsRun = run.holdsRun
+        if communicator.size > 1 { try communicator.barrier() }
+        var lock: RunLock?
+        var outcome: Result<(Start, MicroBatchStep?), any Error>
         do {
-            start = try Self.start(given, run: run, device: device, options: options)
+            if leader { lock = try RunLock(run) }
+            let start = try Self.start(given, run: run, holdsRun: holdsRun, leader: leader, device: device, options: options)
+            let train = start.config.train
+            let step = train.microBatches > 1 || communicator.size > 1
+                ? try MicroBatchStep(
+                    flow: start.flow, device: device, eventShape: start.data.source.eventShape, batchSize: train.batchSize,
+                    microBatches: train.microBatches, communicator: communicator)
+                : nil
+            outcome = .success((start, step))
         } catch {
             // Nothing was written: a failed start leaves no run directory behind.
-            if !run.holdsRun { lock.abandon() }
-            throw error
+            if !run.holdsRun { lock?.abandon() }
+            outcome = .failure(error)
+        }
+        // A rank that cannot start must not leave the others waiting in the first exchange.
+        let failed = try Self.failedRanks(ok: (try? outcome.get()) != nil, communicator)
+        let (start, step) = try outcome.get()
+        if let rank = failed.first {
+            if !run.holdsRun { lock?.abandon() }
+            throw DistributedError("rank \(rank) could not start the run (its error is above); no rank trains")
         }
         self.lock = lock
+        microBatchStep = step
         (config, data, flow, adam, store, state) = (start.config, start.data, start.flow, start.adam, start.store, start.state)
-        warnAboutSize()
+        if leader { warnAboutSize() }
+    }
+
+    /// The ranks whose start failed, known to every rank (one byte each, gathered).
+    private static func failedRanks(ok: Bool, _ communicator: any Communicator) throws -> [Int] {
+        guard communicator.size > 1 else { return [] }
+        let flags = try communicator.allGather([ok ? 1 : 0])
+        return flags.indices.filter { flags[$0] == 0 }
     }
 
     /// What a run starts from: the config, data and model, and the newest checkpoint's state.
@@ -80,12 +129,16 @@ public final class Trainer {
         var state: CheckpointMetadata
     }
 
-    private static func start(_ given: TrainingConfig?, run: RunDirectory, device: any Device, options: Options) throws -> Start {
-        if run.holdsRun && !options.resume {
+    /// `leader`: rank 0, which alone writes to the run directory (a new run's config, metrics
+    /// truncated on resume); the other ranks only read it.
+    private static func start(
+        _ given: TrainingConfig?, run: RunDirectory, holdsRun: Bool, leader: Bool, device: any Device, options: Options
+    ) throws -> Start {
+        if holdsRun && !options.resume {
             throw ConfigError(key: "", "run directory \(run.url.path) already holds a run; pass --resume to continue it, or choose another directory")
         }
         var config: TrainingConfig
-        if options.resume, run.holdsRun {
+        if options.resume, holdsRun {
             config = try run.savedConfig()
             if let given, given.data != config.data || given.model != config.model {
                 throw ConfigError(key: "", "the config differs from the one saved in \(run.config.path) (data or model); resume with the saved one")
@@ -94,8 +147,10 @@ public final class Trainer {
             guard let given else { throw ConfigError(key: "", "no config given") }
             config = given
         }
+        // Before anything is written: a rank count that does not divide K is refused by every rank alike.
+        _ = try MicroBatchAssignment(microBatches: config.train.microBatches, ranks: options.communicator.size)
         if let steps = options.stepsOverride { config.train.steps = steps }
-        if let seed = options.seedOverride, !(options.resume && run.holdsRun) { config.train.seed = seed }
+        if let seed = options.seedOverride, !(options.resume && holdsRun) { config.train.seed = seed }
         let data = try DataLoader.load(config.data, seed: config.train.seed)
         let flow = try ModelBuilder.build(config, data: data, seed: config.train.seed, on: device)
         var settings = Adam.Settings()
@@ -114,12 +169,14 @@ public final class Trainer {
                 data.source.position = DataPosition(
                     stream: RandomStream(seed: stream.seed, counter: stream.counter), epoch: metadata.dataEpoch, offset: metadata.dataOffset)
             }
-            try run.truncateMetrics(after: metadata.step)
+            if leader { try run.truncateMetrics(after: metadata.step) }
             options.log("resuming from step \(metadata.step)")
         } else {
             // A resumed run that had no checkpoint yet starts over: drop what it had logged.
-            if options.resume { try run.truncateMetrics(after: 0) }
-            try run.create(with: config)
+            if leader {
+                if options.resume { try run.truncateMetrics(after: 0) }
+                try run.create(with: config)
+            }
         }
         return Start(config: config, data: data, flow: flow, adam: adam, store: store, state: state)
     }
@@ -152,16 +209,22 @@ public final class Trainer {
         var interrupted = false
         var lastValidation: Evaluator.Result?
         while state.step < train.steps {
-            if StopSignal.requested {
+            // Several ranks stop on what the last exchange told them all, so all stop after the same step.
+            if communicator.size > 1 ? stopAgreed : StopSignal.requested {
                 interrupted = true
                 break
             }
             let step = state.step + 1
             let batchValues = try data.source.nextBatch(train.batchSize)
-            let batch = try Tensor(batchValues, shape: [train.batchSize] + data.source.eventShape, on: device)
-            flow.zeroGrad()
-            let (lossTensor, _) = try flow.meanNLLBackward(batch)
-            let loss = Double(try lossTensor.toArray()[0])
+            let loss: Double
+            if let microBatchStep {
+                (loss, stopAgreed) = try microBatchStep.gradients(batchValues, stopRequested: StopSignal.requested)
+            } else {
+                let batch = try Tensor(batchValues, shape: [train.batchSize] + data.source.eventShape, on: device)
+                flow.zeroGrad()
+                let (lossTensor, _) = try flow.meanNLLBackward(batch)
+                loss = Double(try lossTensor.toArray()[0])
+            }
             let gradNorm = try flow.parameters.gradientNorm()
             let rate = schedule.rate(at: step) * state.learningRateFactor
             if loss.isFinite && gradNorm.isFinite {
@@ -169,13 +232,13 @@ public final class Trainer {
                 if let limit = train.clipGradNorm, gradNorm > limit { try flow.parameters.scaleGradients(by: Float(limit / gradNorm)) }
                 try adam.update(learningRate: Float(rate))
             } else {
-                try skipNonFinite(step: step, loss: loss, batch: batch)
+                try skipNonFinite(step: step, loss: loss, batch: batchValues)
             }
             state.step = step
-            progress.update(step: step, loss: loss, bitsPerDim: data.isImage ? bitsPerDim(loss) : nil)
+            if communicator.isLeader { progress.update(step: step, loss: loss, bitsPerDim: data.isImage ? bitsPerDim(loss) : nil) }
             // Also the powers of two below the interval, so the loss curve shows the first steps.
             if step % train.logEvery == 0 || step == train.steps || (step < train.logEvery && step & (step - 1) == 0) {
-                try run.appendMetric([
+                try appendMetric([
                     "event": .string("train"), "step": .number(Double(step)), "loss": .number(loss),
                     "learningRate": .number(rate), "gradNorm": .number(gradNorm), "stepsPerSecond": .number(progress.stepsPerSecond),
                 ])
@@ -191,14 +254,14 @@ public final class Trainer {
             if step % train.checkpointEvery == 0 || step == train.steps || stoppedEarly { try checkpoint() }
             if stoppedEarly { break }
         }
-        progress.finish()
+        if communicator.isLeader { progress.finish() }
         if interrupted {
             try checkpoint()
             options.log("stopped by signal at step \(state.step); checkpoint written, resume with --resume")
         }
         var summary = Summary(
             step: state.step, stoppedEarly: stoppedEarly, interrupted: interrupted, validation: lastValidation, entropy: data.toy?.entropy)
-        if !interrupted { try test(into: &summary) }
+        if !interrupted && communicator.isLeader { try test(into: &summary) }
         return summary
     }
 
@@ -219,7 +282,7 @@ public final class Trainer {
             metric["importanceSamples"] = .number(Double(test.importanceSamples))
             metric["testNegativeELBO"] = .number(elbo)
         }
-        try run.appendMetric(metric)
+        try appendMetric(metric)
         let gap = data.toy?.entropy.map { " (true entropy \(Self.format($0)), gap \(Self.format(test.nll - $0)))" } ?? ""
         let bits = test.bitsPerDim.map { ", \(Self.format($0, digits: 3)) bits/dim" } ?? ""
         let other = final.map { "; final parameters (step \(state.step)): \(Self.format($0.nll))" } ?? ""
@@ -246,12 +309,16 @@ public final class Trainer {
 
     /// A non-finite loss or gradient: the update is skipped and the learning rate lowered; too
     /// many in a row stop the run with the name of the first transform that produced it.
-    private func skipNonFinite(step: Int, loss: Double, batch: Tensor) throws {
+    private func skipNonFinite(step: Int, loss: Double, batch values: [Float]) throws {
         state.nonFiniteStreak += 1
         state.learningRateFactor *= config.train.nonFiniteLearningRateFactor
-        let culprit = (try? flow.firstNonFinite(batch)).flatMap { $0 } ?? "unknown (the backward pass)"
+        // Only for the message, so only where it is shown (rank 0).
+        let culprit = communicator.isLeader
+            ? (try? flow.firstNonFinite(Tensor(values, shape: [config.train.batchSize] + data.source.eventShape, on: device))).flatMap { $0 }
+                ?? "unknown (the backward pass)"
+            : "unknown (the backward pass)"
         options.warn("warning: step \(step): non-finite loss or gradient (first non-finite transform: \(culprit)); update skipped, learning-rate factor now \(state.learningRateFactor)")
-        try run.appendMetric(["event": .string("skip"), "step": .number(Double(step)), "transform": .string(culprit)])
+        try appendMetric(["event": .string("skip"), "step": .number(Double(step)), "transform": .string(culprit)])
         if state.nonFiniteStreak >= config.train.maxNonFiniteSteps {
             throw ModelSnapshot.TrainingError(
                 message: "\(state.nonFiniteStreak) consecutive non-finite steps (last at step \(step), first non-finite transform: \(culprit)); stopping. The last good checkpoint is kept.")
@@ -269,7 +336,7 @@ public final class Trainer {
         var metric: [String: JSONValue] = ["event": .string("eval"), "step": .number(Double(step)), "validationNLL": .number(result.nll)]
         if let bits = result.bitsPerDim { metric["bitsPerDim"] = .number(bits) }
         if result.nonFinite > 0 { metric["nonFiniteExamples"] = .number(Double(result.nonFinite)) }
-        try run.appendMetric(metric)
+        try appendMetric(metric)
         if !result.nll.isFinite {
             let kept = state.bestStep.map { "the best model (step \($0)) is kept" } ?? "there is no best model yet"
             options.warn(
@@ -280,9 +347,11 @@ public final class Trainer {
             state.bestValidation = result.nll
             state.bestStep = step
             state.stepsWithoutImprovement = 0
-            let (tensors, other) = try ModelSnapshot.tensors(flow: flow, adam: nil)
-            let bytes = try SafeTensors.encode(tensors, metadata: ["format": "flowkit-model", "step": "\(step)"])
-            try BestModelFile.write(run, tensors: bytes, step: step, validationNLL: result.nll, modelState: other)
+            if communicator.isLeader {
+                let (tensors, other) = try ModelSnapshot.tensors(flow: flow, adam: nil)
+                let bytes = try SafeTensors.encode(tensors, metadata: ["format": "flowkit-model", "step": "\(step)"])
+                try BestModelFile.write(run, tensors: bytes, step: step, validationNLL: result.nll, modelState: other)
+            }
         } else {
             state.stepsWithoutImprovement += config.train.evalEvery
         }
@@ -297,13 +366,19 @@ public final class Trainer {
         state.dataOffset = position.offset
         state.modelState = other
         state.numerics = device.numerics
+        guard communicator.isLeader else { return }
         try store.save(tensors: tensors, metadata: state)
         // Reported after the save, so a line never names a checkpoint that is not on disk: the
         // service's job step follows these too (a stop checkpoints at a step no `train` line has).
-        try run.appendMetric(["event": .string("checkpoint"), "step": .number(Double(state.step))])
+        try appendMetric(["event": .string("checkpoint"), "step": .number(Double(state.step))])
     }
 
     private func drawPictures() throws {
-        try Pictures.draw(trainer: self)
+        if communicator.isLeader { try Pictures.draw(trainer: self) }
+    }
+
+    /// Metrics are rank 0's to write.
+    private func appendMetric(_ metric: [String: JSONValue]) throws {
+        if communicator.isLeader { try run.appendMetric(metric) }
     }
 }
