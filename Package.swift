@@ -162,7 +162,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+            ],
+            // The API's one source document, served at /openapi.json and read by the route tests.
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .testTarget(
             name: "FlowRuntimeTests",

@@ -39,8 +39,11 @@ import Testing
             let bytes = TestData.csv(rows: 100)
             let dataset = try #require(try await client.request("POST", "/v1/datasets?format=csv&name=p.csv", body: bytes).json["id"] as? String)
             let waiting = try #require(try await client.post("/v1/jobs", json: ["config": TestData.csvConfig(dataset: dataset)]).json["id"] as? String)
+            // Long enough for a started scheduler to have run (and, with /bin/false, failed) it.
             await server.core.scheduler.schedule()
-            #expect(try await client.get("/v1/jobs/\(waiting)").json["status"] as? String == "queued")
+            try await Task.sleep(for: .milliseconds(500))
+            let queued = try await client.get("/v1/jobs/\(waiting)").json
+            #expect(queued["status"] as? String == "queued" && queued["attempts"] as? Int == 0, "\(queued)")
             let busy = try await client.request("DELETE", "/v1/datasets/\(dataset)")
             #expect(busy.status == 409 && busy.error?.message.contains(waiting) == true, "\(busy.text)")
 

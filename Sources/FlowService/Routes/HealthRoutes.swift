@@ -23,7 +23,10 @@ enum HealthRoutes {
             return JSONResponse.text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         routes.on(.get, "/openapi.json") { _, _ in
-            JSONResponse.text(OpenAPIDocument.json, contentType: "application/json; charset=utf-8")
+            let buffer = ByteBuffer(bytes: OpenAPIDocument.bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: "\(buffer.readableBytes)"],
+                body: .init(byteBuffer: buffer))
         }
     }
 }
