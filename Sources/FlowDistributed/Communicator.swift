@@ -4,7 +4,7 @@
 ///
 /// Every call is collective: every rank must make the same calls in the same order with the same
 /// byte counts (each rank sends `count` bytes and a receiver gets `size · count` bytes, in rank order).
-public protocol Communicator: AnyObject {
+public protocol Communicator: AnyObject, Sendable {
     /// This process's rank, 0..<size.
     var rank: Int { get }
     var size: Int { get }
