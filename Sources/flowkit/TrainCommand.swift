@@ -69,7 +69,8 @@ struct TrainCommand: ParsableCommand {
         options.stepsOverride = steps
         options.seedOverride = seed
         options.strictNumerics = strictNumerics
-        options.interactive = isatty(STDOUT_FILENO) != 0
+        // Under mpirun a rank's stdout is a pty even when mpirun's own output goes to a file: log lines then.
+        options.interactive = isatty(STDOUT_FILENO) != 0 && !MPILaunch.launched()
         options.log = { print($0) }
         // MPI only under an MPI launcher; before the signal handlers, so that they stay ours.
         let communicator = try MPILaunch.communicator()
@@ -81,6 +82,7 @@ struct TrainCommand: ParsableCommand {
         } catch {
             // Every rank knows the start failed (Trainer agrees on it) and leaves alike.
             communicator.finish()
+            if error is FollowerStartFailure { throw ExitCode.failure }
             throw error
         }
         let computing = target.info.kind == .cpu ? "\(target.info.name), \(CPUThreads.count) threads" : target.info.name

@@ -17,14 +17,17 @@ struct CLITests {
 
     /// Runs the binary; `environment` entries are added to (or, with nil values, removed from) ours.
     static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Outcome {
-        let directory = Bundle.main.bundleURL.deletingLastPathComponent().path
-        let candidates = [Bundle.main.bundleURL.appendingPathComponent("flowkit").path, "\(directory)/flowkit"]
-        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            Issue.record("flowkit binary not found next to the test bundle (looked at \(candidates))")
+        guard let binary = binary() else {
+            Issue.record("flowkit binary not found next to the test bundle (\(Bundle.main.bundleURL.path))")
             return Outcome(status: -1, stdout: "", stderr: "")
         }
+        return try launch(binary, arguments, environment: environment)
+    }
+
+    /// Runs any executable to its end and collects what it wrote (the MPI tests start `mpirun`).
+    static func launch(_ executable: String, _ arguments: [String], environment: [String: String?] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value }

@@ -101,6 +101,9 @@ public final class Trainer {
         }
         // A rank that cannot start must not leave the others waiting in the first exchange.
         let failed = try Self.failedRanks(ok: (try? outcome.get()) != nil, communicator)
+        if case .failure(let error) = outcome, !leader, failed.contains(0) {
+            throw FollowerStartFailure(rank: communicator.rank, underlying: error)
+        }
         let (start, step) = try outcome.get()
         if let rank = failed.first {
             if !run.holdsRun { lock?.abandon() }
