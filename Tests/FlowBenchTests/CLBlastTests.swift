@@ -34,7 +34,7 @@ struct CLBlastTests {
         } catch {
             // CI installs libclblast-dev (.ci/install-packages), so there its absence is a failure.
             if TestDevices.isCI { Issue.record("CLBlast did not load under CI: \(error)") }
-            return
+            try Test.cancel("CLBlast is not installed here: \(error)")
         }
         let (m, n, k) = (37, 53, 29)
         for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {

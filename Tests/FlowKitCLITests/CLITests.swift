@@ -111,7 +111,7 @@ struct CLITests {
         let entries = (try JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as? [[String: Any]]) ?? []
         guard entries.contains(where: { $0["kind"] as? String == "opencl" }) else {
             #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI must have an OpenCL device (PoCL)")
-            return
+            try Test.cancel("no OpenCL device on this machine")
         }
         let opencl = try Self.run(["bench", "--workload", "W1", "--device", "opencl", "--steps", "1"])
         #expect(opencl.status == 0, "stderr: \(opencl.stderr)")

@@ -45,8 +45,7 @@ import Testing
         let entries = (try JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as? [[String: Any]]) ?? []
         guard entries.contains(where: { $0["kind"] as? String == "opencl" }) else {
             // DeviceRegistryTests fails under CI when OpenCL is missing; here there is nothing to check.
-            print("no OpenCL device: flowkit check --device opencl not run")
-            return
+            try Test.cancel("no OpenCL device: flowkit check --device opencl not run")
         }
         let outcome = try CLITests.run(["check", "--device", "opencl", "--json"])
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
