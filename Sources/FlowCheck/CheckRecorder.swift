@@ -10,6 +10,8 @@ public final class CheckRecorder {
     /// The section rows are recorded under (set by the suite before each part).
     var section = "ops"
     public private(set) var rows: [CheckRow] = []
+    /// The shapes of the case `run` is running (the rows of shared op cases carry them).
+    private var currentShapes = ""
 
     public init(device: any Device, perturbation: Perturbation? = nil) {
         self.device = device
@@ -20,6 +22,7 @@ public final class CheckRecorder {
     func run(_ op: String, _ shapes: String, _ body: () throws -> Void) {
         let start = Date()
         let first = rows.count
+        currentShapes = shapes
         do {
             try body()
             try device.synchronize()
@@ -31,6 +34,16 @@ public final class CheckRecorder {
     }
 
     func record(_ row: CheckRow) { rows.append(row) }
+
+    /// The device as the shared op cases (FlowTestSupport/Cases) take it.
+    var testDevice: TestDevice { TestDevice(device) }
+
+    /// One row per comparison of a shared op case, under the shapes of the case being run.
+    func record(_ comparisons: [OpComparison]) {
+        for comparison in comparisons {
+            close(comparison.op, currentShapes, comparison.actual, comparison.expected, rtol: comparison.rtol, atol: comparison.atol)
+        }
+    }
 
     /// Whether a deliberate fault (`Perturbation`) applies to `op`'s results.
     func faulty(_ op: String) -> Bool { perturbation?.applies(to: op) ?? false }

@@ -31,23 +31,12 @@ let mixtureGradAtol = OpTolerance.mixtureGradAtol
         expectMixtureParameterGradients(try grads.parameters.values(), numeric[1], c, "\(c)")
     }
 
-    /// Larger awkward shapes against the element-by-element finite-difference reference.
+    /// Larger awkward shapes (`LogisticMixtureCase.backwardShapes`) against the element-by-element
+    /// finite-difference reference (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, LogisticMixtureCase.standard)
     func backwardMatchesReference(_ d: TestDevice, _ c: LogisticMixtureCase) throws {
-        for shape in [[33, 17], [1, 65], [2, 3, 5]] {
-            let spec = c.spec(shape)
-            let data = c.data(spec.count, seed: 76)
-            var rng = SeededRandom(seed: 77)
-            let (gradY, gradLogDet) = (rng.floats(spec.count), rng.floats(shape[0]))
-            try d.poisonCache(spec.count, spec.count * c.per)
-            let grads = try Tensor.logisticMixtureBackward(
-                input: d.tensor(data.x, shape), parameters: d.tensor(data.parameters, shape + [c.per]), options: c.options,
-                gradOutput: d.tensor(gradY, shape), gradLogDet: d.tensor(gradLogDet, [shape[0]]))
-            let expected = Reference.logisticMixtureBackward(
-                spec, x: data.x, parameters: data.parameters, gradY: gradY, gradLogDet: gradLogDet)
-            let label = "\(c) \(shape)"
-            expectClose(try grads.input.values(), expected.input, rtol: mixtureGradRtol, atol: mixtureGradAtol, "\(label) ∂x")
-            expectMixtureParameterGradients(try grads.parameters.values(), expected.parameters, c, label)
+        for shape in LogisticMixtureCase.backwardShapes {
+            expect(try c.backward(on: d, shape: shape), "\(c) \(shape)")
         }
     }
 }
@@ -57,14 +46,5 @@ func expectMixtureParameterGradients(
     _ actual: [Double], _ expected: [Double], _ c: LogisticMixtureCase, _ label: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    let k = c.k
-    let groups = [("logits", 0..<k), ("means", k..<2 * k), ("log-scales", 2 * k..<3 * k), ("a", 3 * k..<3 * k + 1), ("b", 3 * k + 1..<3 * k + 2)]
-    for (name, range) in groups {
-        let pick = { (values: [Double]) in
-            stride(from: 0, to: values.count, by: c.per).flatMap { base in range.map { values[base + $0] } }
-        }
-        expectClose(
-            pick(actual), pick(expected), rtol: mixtureGradRtol, atol: mixtureGradAtol, "\(label) ∂\(name)",
-            sourceLocation: sourceLocation)
-    }
+    expect(c.parameterGradients(op: "∂", actual, expected), label, sourceLocation: sourceLocation)
 }

@@ -3,44 +3,12 @@ import FlowRuntime
 import FlowTestSupport
 import Testing
 
-/// Shapes `[B, …]`: awkward widths and batch sizes, and one rank-3 tensor.
-private let mixtureShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [2, 3, 5]]
-
 @Suite struct LogisticMixtureTests {
+    /// Forward and inverse on `LogisticMixtureCase.shapes` (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, LogisticMixtureCase.standard)
     func forwardAndInverseMatchReference(_ d: TestDevice, _ c: LogisticMixtureCase) throws {
-        for shape in mixtureShapes {
-            let spec = c.spec(shape)
-            let data = c.data(spec.count, seed: UInt64(spec.count))
-            let p = try d.tensor(data.parameters, shape + [c.per])
-            let label = "mixture \(c) \(shape)"
-            try d.poisonCache(spec.count, shape[0])
-
-            let forward = try d.tensor(data.x, shape).logisticMixture(parameters: p, options: c.options)
-            let expected = Reference.logisticMixture(spec, inverse: false, x: data.x, parameters: data.parameters)
-            #expect(forward.output.shape == shape && forward.logDet.shape == [shape[0]])
-            try expectClose(
-                forward.output, expected.y, rtol: 0, atol: mixtureOutputTolerance(c, x: data.x, parameters: data.parameters),
-                "\(label) y")
-            try expectClose(
-                forward.logDet, expected.logDet, rtol: 0,
-                atol: mixtureLogDetTolerance(c, spec, x: data.x, parameters: data.parameters), "\(label) logDet")
-
-            // The inverse of the (float-rounded) reference output against the reference's own bisection.
-            let y = expected.y.asFloats
-            try d.poisonCache(spec.count, shape[0])
-            let inverse = try d.tensor(y, shape).logisticMixture(parameters: p, options: c.options, inverse: true)
-            let expectedInverse = Reference.logisticMixture(spec, inverse: true, x: y, parameters: data.parameters)
-            let xTolerance = mixtureInverseTolerance(c, x: expectedInverse.y, parameters: data.parameters)
-            try expectClose(inverse.output, expectedInverse.y, rtol: 0, atol: xTolerance, "\(label) inverse x")
-            try expectClose(inverse.output, data.x, rtol: 0, atol: xTolerance, "\(label) inverse x = original x")
-            // The log-det belongs to the x actually returned (x's own error is checked above).
-            let xBack = try inverse.output.values()
-            let atReturned = Reference.logisticMixture(spec, inverse: false, x: xBack, parameters: data.parameters)
-                .logDet.map { -$0 }
-            try expectClose(
-                inverse.logDet, atReturned, rtol: 0,
-                atol: mixtureLogDetTolerance(c, spec, x: xBack, parameters: data.parameters), "\(label) inverse logDet")
+        for shape in LogisticMixtureCase.shapes {
+            expect(try c.forwardInverse(on: d, shape: shape), "\(c) \(shape)")
         }
     }
 

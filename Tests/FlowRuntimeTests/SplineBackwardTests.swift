@@ -31,23 +31,12 @@ let splineGradAtol = OpTolerance.splineGradAtol
         expectSplineParameterGradients(try grads.parameters.values(), numeric[1], c, "\(c)")
     }
 
-    /// Larger awkward shapes against the element-by-element finite-difference reference.
+    /// Larger awkward shapes (`SplineCase.backwardShapes`) against the element-by-element
+    /// finite-difference reference (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, SplineCase.standard)
     func backwardMatchesReference(_ d: TestDevice, _ c: SplineCase) throws {
-        for shape in [[33, 17], [1, 65], [2, 3, 5]] {
-            let spec = c.spec(shape)
-            let data = c.data(spec.count, seed: 55)
-            var rng = SeededRandom(seed: 56)
-            let (gradY, gradLogDet) = (rng.floats(spec.count), rng.floats(shape[0]))
-            try d.poisonCache(spec.count, spec.count * c.per)
-            let grads = try Tensor.rationalQuadraticSplineBackward(
-                input: d.tensor(data.x, shape), parameters: d.tensor(data.parameters, shape + [c.per]), options: c.options,
-                gradOutput: d.tensor(gradY, shape), gradLogDet: d.tensor(gradLogDet, [shape[0]]))
-            let expected = Reference.splineBackward(
-                spec, x: data.x, parameters: data.parameters, gradY: gradY, gradLogDet: gradLogDet)
-            let label = "\(c) \(shape)"
-            expectClose(try grads.input.values(), expected.input, rtol: splineGradRtol, atol: splineGradAtol, "\(label) ∂x")
-            expectSplineParameterGradients(try grads.parameters.values(), expected.parameters, c, label)
+        for shape in SplineCase.backwardShapes {
+            expect(try c.backward(on: d, shape: shape), "\(c) \(shape)")
         }
     }
 }
@@ -57,13 +46,5 @@ func expectSplineParameterGradients(
     _ actual: [Double], _ expected: [Double], _ c: SplineCase, _ label: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    let k = c.options.bins
-    for (name, range) in [("widths", 0..<k), ("heights", k..<2 * k), ("derivatives", 2 * k..<3 * k - 1)] where !range.isEmpty {
-        let pick = { (values: [Double]) in
-            stride(from: 0, to: values.count, by: c.per).flatMap { base in range.map { values[base + $0] } }
-        }
-        expectClose(
-            pick(actual), pick(expected), rtol: splineGradRtol, atol: splineGradAtol, "\(label) ∂\(name)",
-            sourceLocation: sourceLocation)
-    }
+    expect(c.parameterGradients(op: "∂", actual, expected), label, sourceLocation: sourceLocation)
 }

@@ -7,9 +7,9 @@ import Testing
 /// shares, each off by a few ulps): a few ulps of B = 2.5 is ~1e-6, so atol 2e-5 leaves margin
 /// while a wrong bin or formula is off by O(0.1). Log-det terms are `2 log s + log dn − 2 log den`,
 /// each log off by a few ulps of its argument (absolute ~1e-6 per term): `OpTolerance.splineLogDetTermError`
-/// per term, plus the relative accumulation of `Tolerance.accumulated`.
+/// per term, plus the relative accumulation of `Tolerance.accumulated` (`OpTolerance.splineAtol`,
+/// which `SplineCase` compares y with).
 private let splineRtol = OpTolerance.splineRtol
-private let splineAtol = OpTolerance.splineAtol
 
 /// The inverse is as well conditioned as the spline is steep: an error of a few ulps of B in y (the
 /// input's rounding, the knots') moves x by that much divided by the slope dy/dx, which these
@@ -18,10 +18,6 @@ private let splineAtol = OpTolerance.splineAtol
 func splineInverseTolerance(_ spec: SplineSpec, x: [Double], parameters: [Double]) -> [Double] {
     OpTolerance.splineInverse(spec, x: x, parameters: parameters)
 }
-
-
-/// Shapes `[B, …]`: awkward widths and batch sizes, and one rank-3 tensor.
-private let splineShapes: [[Int]] = [[1, 1], [3, 7], [17, 33], [2, 3, 5]]
 
 /// Per-row tolerance of a log-det: every term's own error plus the float summation's.
 func splineLogDetTolerance(_ spec: SplineSpec, terms: [Double]) -> [Double] {
@@ -34,36 +30,11 @@ func splineTerms(_ spec: SplineSpec, inverse: Bool, x: [Double], parameters: [Do
 }
 
 @Suite struct SplineTests {
+    /// Forward and inverse on `SplineCase.shapes` (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, SplineCase.standard)
     func forwardAndInverseMatchReference(_ d: TestDevice, _ c: SplineCase) throws {
-        for shape in splineShapes {
-            let spec = c.spec(shape)
-            let data = c.data(spec.count, seed: UInt64(spec.count))
-            let p = try d.tensor(data.parameters, shape + [c.per])
-            let label = "spline \(c) \(shape)"
-            try d.poisonCache(spec.count, shape[0])
-
-            let forward = try d.tensor(data.x, shape).rationalQuadraticSpline(parameters: p, options: c.options)
-            let expected = Reference.spline(spec, inverse: false, x: data.x, parameters: data.parameters)
-            #expect(forward.output.shape == shape && forward.logDet.shape == [shape[0]])
-            try expectClose(forward.output, expected.y, rtol: splineRtol, atol: splineAtol, "\(label) y")
-            let terms = splineTerms(spec, inverse: false, x: data.x, parameters: data.parameters)
-            try expectClose(forward.logDet, expected.logDet, rtol: splineRtol, atol: splineLogDetTolerance(spec, terms: terms), "\(label) logDet")
-
-            // The inverse of the (float-rounded) reference output against the reference's bisection.
-            let y = expected.y.asFloats
-            let inverse = try d.tensor(y, shape).rationalQuadraticSpline(parameters: p, options: c.options, inverse: true)
-            let expectedInverse = Reference.spline(spec, inverse: true, x: y, parameters: data.parameters)
-            let xTolerance = splineInverseTolerance(spec, x: expectedInverse.y, parameters: data.parameters)
-            try expectClose(inverse.output, expectedInverse.y, rtol: 0, atol: xTolerance, "\(label) inverse x")
-            try expectClose(inverse.output, data.x, rtol: 0, atol: xTolerance, "\(label) inverse x = original x")
-            // The log-det belongs to the x actually returned: −Σ log slope there (x's own error is checked above).
-            let xBack = try inverse.output.values()
-            let atReturned = Reference.spline(spec, inverse: false, x: xBack, parameters: data.parameters).logDet.map { -$0 }
-            let inverseTerms = splineTerms(spec, inverse: false, x: xBack, parameters: data.parameters)
-            try expectClose(
-                inverse.logDet, atReturned, rtol: splineRtol,
-                atol: splineLogDetTolerance(spec, terms: inverseTerms), "\(label) inverse logDet")
+        for shape in SplineCase.shapes {
+            expect(try c.forwardInverse(on: d, shape: shape), "\(c) \(shape)")
         }
     }
 

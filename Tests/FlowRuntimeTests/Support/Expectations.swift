@@ -50,3 +50,12 @@ func expectIdentical(
             sourceLocation: sourceLocation)
     }
 }
+
+/// Records an issue for each comparison of a shared op case (FlowTestSupport/Cases) that fails,
+/// naming its op, `label` and the worst element.
+func expect(_ comparisons: [OpComparison], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    for comparison in comparisons {
+        let report = comparison.closeness
+        #expect(report.passed, Comment(rawValue: "\(comparison.op) \(label): \(report)"), sourceLocation: sourceLocation)
+    }
+}

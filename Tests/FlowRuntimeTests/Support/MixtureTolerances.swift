@@ -1,38 +1,5 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
-
-/// Logistic-mixture test data: one `LogisticMixtureOptions` and random inputs / parameters drawn
-/// from a seed, with the tolerances that follow from float rounding of the op's log-domain terms.
-struct LogisticMixtureCase: Sendable, CustomStringConvertible {
-    var options: LogisticMixtureOptions
-    var description: String { "K=\(options.components)" }
-
-    /// K = 1 (closed-form inverse: the bracket is a point), 2 and 5.
-    static let standard: [LogisticMixtureCase] = [1, 2, 5].map {
-        LogisticMixtureCase(options: LogisticMixtureOptions(components: $0))
-    }
-
-    var per: Int { options.parametersPerElement }
-    var k: Int { options.components }
-
-    /// Inputs in [−4, 4]; per element logits and means in [−2, 2], log-scales in [−1.5, 1] (so
-    /// components range from narrow to wide and |z| reaches ~25), a and b in [−1, 1].
-    func data(_ count: Int, seed: UInt64) -> (x: [Double], parameters: [Double]) {
-        var rng = SeededRandom(seed: seed)
-        let x = rng.floats(count, in: -4...4)
-        let parameters = (0..<count).flatMap { _ in
-            rng.floats(k, in: -2...2) + rng.floats(k, in: -2...2) + rng.floats(k, in: -1.5...1) + rng.floats(2, in: -1...1)
-        }
-        return (x, parameters)
-    }
-
-    func spec(_ shape: [Int]) -> LogisticMixtureSpec {
-        LogisticMixtureSpec(rows: shape[0], columns: shape.reduce(1, *) / shape[0], options: options)
-    }
-
-    func slice(_ parameters: [Double], _ i: Int) -> ArraySlice<Double> { parameters[i * per..<(i + 1) * per] }
-}
 
 /// Relative error allowed per log-domain quantity: 2e-6 ≈ 33 float ulps. Each of log F, log(1 − F)
 /// and log F′ is a log-sum-exp of a few terms built from `z = (x − μ)·exp(−s)` (exp ≤ 3 ulps in
