@@ -86,7 +86,18 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         let computing = target.info.kind == .cpu ? "\(target.info.name), \(CPUThreads.count) threads" : target.info.name
-        let ranks = communicator.size > 1 ? ", \(communicator.size) ranks × \(trainer.config.train.microBatches / communicator.size) micro-batches" : ""
+        var ranks = ""
+        if communicator.size > 1 {
+            let microBatches = trainer.config.train.microBatches
+            ranks = ", \(communicator.size) ranks × \(microBatches / communicator.size) micro-batches"
+            // The vector MicroBatchStep exchanges: every gradient, one flag per parameter, the loss, the stop flag.
+            let parameters = trainer.flow.parameters
+            let length = parameters.reduce(0) { $0 + $1.value.count } + parameters.count + 2
+            // Trainer built the same exchange already, so this cannot fail; if it did, the line is only shorter.
+            if let exchange = try? GradientExchange(length: length, microBatches: microBatches, communicator: communicator) {
+                ranks += ", \(exchange.bytesSentPerRank) bytes sent per rank per step"
+            }
+        }
         if communicator.isLeader {
             print("training on \(target.info.selector) (\(computing)\(ranks)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
         }
