@@ -7,7 +7,8 @@ import Foundation
 /// must parse with the CLI's own parser (`validate()` included), a `curl` must name a route the
 /// server registers, a `docker build` a Dockerfile, stage and build argument that exist, a
 /// `docker run` arguments the image's entry point passes on, a script must exist and mention each
-/// `--flag` it is given, a `swift test --filter` must match a test. Any other program is a
+/// `--flag` it is given, a `swift test --filter` must match a test, `mpirun`/`srun` options must
+/// be ones `LauncherOptions` knows and the command they launch is checked as any other. Any other program is a
 /// problem unless it is a standard tool with nothing of ours to check.
 struct DocumentedCommandChecker {
     let root: URL
@@ -16,12 +17,15 @@ struct DocumentedCommandChecker {
     let dockerArguments: Set<String>
     /// The first arguments `docker/entrypoint.sh` passes to `flowkit` as a subcommand.
     let entrypointSubcommands: Set<String>
+    /// Whether the images carry Open MPI's `mpirun` (docker/Dockerfile installs openmpi-bin).
+    let imageHasMPIRun: Bool
     /// Test targets, suites and test functions, which `--filter` patterns must match.
     let testNames: [String]
 
     /// Standard tools, checked for nothing.
     static let standardTools: Set<String> = [
         "echo", "cat", "head", "base64", "id", "mkdir", "cd", "sleep", "tar", "cp", "strip", "ls", "kill", "wait", "tee",
+        "scancel",
     ]
 
     init(routes: [RouteSpec]) throws {
@@ -38,6 +42,7 @@ struct DocumentedCommandChecker {
         }
         dockerStages = stages
         dockerArguments = arguments
+        imageHasMPIRun = dockerfile.contains("openmpi-bin")
         let entrypoint = try String(contentsOf: root.appendingPathComponent("docker/entrypoint.sh"), encoding: .utf8)
         let caseLine = entrypoint.split(separator: "\n").first { $0.contains("train|") && $0.hasSuffix(")") }
         entrypointSubcommands = Set((caseLine ?? "").trimmingCharacters(in: .whitespaces).dropLast().split(separator: "|").map(String.init))
@@ -87,6 +92,12 @@ struct DocumentedCommandChecker {
             return scriptProblem(script, Array(arguments.dropFirst()))
         case "swift":
             return swiftProblem(arguments)
+        case "mpirun", "mpiexec":
+            return launcherProblem(program, arguments, LauncherOptions.mpirun)
+        case "srun":
+            return launcherProblem(program, arguments, LauncherOptions.srun)
+        case "kubectl":
+            return kubectlProblem(arguments)
         case _ where Self.standardTools.contains(program):
             return nil
         case _ where program.hasPrefix(".ci/") || program.hasPrefix("scripts/") || program.hasPrefix("docker/"):
@@ -217,8 +228,40 @@ struct DocumentedCommandChecker {
         if first.hasPrefix("-") { return flowkitProblem(["serve"] + command) }
         if entrypointSubcommands.contains(first) { return flowkitProblem(command) }
         if first == "flowkit" { return flowkitProblem(Array(command.dropFirst())) }
+        if first == "mpirun" {
+            // The runtime stage installs Open MPI's launcher (openmpi-bin).
+            guard imageHasMPIRun else { return "docker run: docker/Dockerfile installs no openmpi-bin, so the image has no mpirun" }
+            return launcherProblem(first, Array(command.dropFirst()), LauncherOptions.mpirun)
+        }
         if first == "bash" || first == "sh" { return nil }
         return "docker run: the image's entry point runs `\(first)` as a program, and the image has no such program (write `flowkit \(first)`?)"
+    }
+
+    /// `mpirun [options] command …` or `srun [options] command …`: each option must be one the
+    /// launcher has (`options`), and the launched command checks out on its own.
+    func launcherProblem(_ program: String, _ arguments: [String], _ options: LauncherOptions) -> String? {
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("-") {
+            let option = arguments[index]
+            let name = String(option.prefix { $0 != "=" })
+            if let values = options.withValues[name] {
+                index += option.contains("=") ? 1 : 1 + values
+            } else if options.flags.contains(name) {
+                index += 1
+            } else {
+                return "\(program): option \(option) is not checked (DocumentedCommandChecker's LauncherOptions)"
+            }
+        }
+        guard index < arguments.count else { return "\(program) without a command to launch" }
+        return problem(Array(arguments[index...]))
+    }
+
+    /// `kubectl … -f FILE`: the manifest must be in the repository.
+    func kubectlProblem(_ arguments: [String]) -> String? {
+        guard let flag = arguments.firstIndex(where: { $0 == "-f" || $0 == "--filename" }) else { return nil }
+        guard flag + 1 < arguments.count else { return "kubectl: -f without a file" }
+        let file = arguments[flag + 1]
+        return FileManager.default.fileExists(atPath: root.appendingPathComponent(file).path) ? nil : "kubectl: no file \(file) in the repository"
     }
 
     func scriptProblem(_ path: String, _ arguments: [String]) -> String? {
