@@ -109,6 +109,8 @@ import Testing
         let logs = try Self.flowkit(["jobs", "logs", id, "--follow"], environment: server1)
         #expect(logs.status == 0, "\(logs.stderr)")
         #expect(logs.stdout.contains("step 120") && logs.stdout.contains("test NLL"), "\(logs.stdout)")
+        // Every event in words, none as raw JSON (checkpoint lines were).
+        #expect(logs.stdout.contains("step 120  checkpoint written") && !logs.stdout.split(separator: "\n").contains { $0.hasPrefix("{") }, "\(logs.stdout)")
         let listed = try Self.flowkit(["jobs", "list"], environment: server1)
         #expect(listed.stdout.contains(id) && listed.stdout.contains("succeeded"), "\(listed.stdout)")
         let samples = folder.appendingPathComponent("s.npy")

@@ -55,6 +55,7 @@ struct JobsLogs: AsyncParsableCommand {
         case "eval": return "\(step)  validation NLL \(JobTable.number(data["validationNLL"]))"
         case "test": return "\(step)  test NLL \(JobTable.number(data["testNLL"])) (\(data["model"] as? String ?? ""))"
         case "skip": return "\(step)  non-finite step skipped (\(data["transform"] as? String ?? ""))"
+        case "checkpoint": return "\(step)  checkpoint written"
         default: return jsonLine(event)
         }
     }
