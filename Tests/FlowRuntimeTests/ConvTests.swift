@@ -7,62 +7,17 @@ import Testing
 /// rounding. A wrong tap, padding or dilation is off by a whole |term|.
 private let convRtol = OpTolerance.convRtol
 
-/// Small shapes (the Double reference is a direct 7-deep loop) with awkward sizes: 1×1, 3×3, 5×5,
-/// non-square kernels, dilation 2, masks, images smaller than the kernel's reach.
-private let forwardCases: [ConvCase] = [
-    ConvCase(batch: 2, inChannels: 3, outChannels: 5, height: 7, width: 17, kernelH: 1, kernelW: 1),
-    ConvCase(batch: 3, inChannels: 33, outChannels: 17, height: 1, width: 1, kernelH: 1, kernelW: 1, bias: true),
-    // 1×1 over more than one 64×64 gemm tile in channels and pixels (a batched product on kernel devices).
-    ConvCase(batch: 3, inChannels: 70, outChannels: 65, height: 9, width: 9, kernelH: 1, kernelW: 1, bias: true),
-    // The same with every row 4-aligned (the gemm's vector loads for both operands).
-    ConvCase(batch: 2, inChannels: 68, outChannels: 66, height: 9, width: 8, kernelH: 1, kernelW: 1, bias: true),
-    ConvCase(batch: 1, inChannels: 7, outChannels: 3, height: 17, width: 7, kernelH: 3, kernelW: 3, bias: true),
-    ConvCase(batch: 2, inChannels: 4, outChannels: 4, height: 5, width: 9, kernelH: 3, kernelW: 3, masked: true),
-    ConvCase(batch: 2, inChannels: 3, outChannels: 7, height: 9, width: 6, kernelH: 5, kernelW: 5, bias: true),
-    ConvCase(batch: 1, inChannels: 5, outChannels: 6, height: 11, width: 13, kernelH: 3, kernelW: 3, dilation: 2),
-    ConvCase(
-        batch: 2, inChannels: 2, outChannels: 3, height: 3, width: 4, kernelH: 5, kernelW: 5, dilation: 2, bias: true,
-        masked: true),
-    ConvCase(batch: 1, inChannels: 3, outChannels: 2, height: 6, width: 7, kernelH: 1, kernelW: 3, bias: true),
-    ConvCase(batch: 2, inChannels: 16, outChannels: 33, height: 16, width: 16, kernelH: 3, kernelW: 3, bias: true),
-    // Fewer output than input channels on small images: computed on the output side on the CPU.
-    ConvCase(batch: 3, inChannels: 64, outChannels: 4, height: 4, width: 4, kernelH: 3, kernelW: 3, bias: true),
-    ConvCase(batch: 2, inChannels: 32, outChannels: 8, height: 2, width: 2, kernelH: 3, kernelW: 3, bias: true, masked: true),
-    ConvCase(batch: 2, inChannels: 9, outChannels: 4, height: 6, width: 5, kernelH: 3, kernelW: 5, dilation: 2, bias: true),
-]
-
-private let causalCases: [ConvCase] = [
-    ConvCase(batch: 1, inChannels: 1, outChannels: 1, height: 1, width: 1, kernelH: 1, kernelW: 2, causal: true),
-    ConvCase(batch: 2, inChannels: 3, outChannels: 5, height: 1, width: 7, kernelH: 1, kernelW: 2, bias: true, causal: true),
-    ConvCase(
-        batch: 3, inChannels: 4, outChannels: 7, height: 1, width: 33, kernelH: 1, kernelW: 3, dilation: 2, bias: true,
-        causal: true),
-    ConvCase(
-        batch: 2, inChannels: 17, outChannels: 3, height: 1, width: 100, kernelH: 1, kernelW: 2, dilation: 4,
-        causal: true),
-]
-
-private func expectConvForward(_ d: TestDevice, _ c: ConvCase, seed: UInt64) throws {
-    let data = c.data(seed: seed)
-    let output = try c.forward(on: d, input: data.input, weight: data.weight, bias: data.bias, mask: data.mask)
-    #expect(output.shape == c.outputShape)
-    let weight = Reference.multiply(data.weight, data.mask)
-    let expected = Reference.conv2d(c.geometry, input: data.input, weight: weight, bias: data.bias)
-    let magnitude = Reference.conv2dMagnitude(c.geometry, input: data.input, weight: weight, bias: data.bias)
-    try expectClose(
-        output, expected, rtol: convRtol,
-        atol: Tolerance.accumulated(terms: c.inChannels * c.kernelH * c.kernelW + 1, magnitude: magnitude), "\(c)")
-}
-
 @Suite struct ConvTests {
-    @Test(arguments: TestDevices.all, forwardCases)
+    /// `ConvCases.forward` (the comparisons `flowkit check` reports too).
+    @Test(arguments: TestDevices.all, ConvCases.forward)
     func conv2dMatchesReference(_ d: TestDevice, _ c: ConvCase) throws {
-        try expectConvForward(d, c, seed: 21)
+        expect([try c.runForward(on: d)], "\(c)")
     }
 
-    @Test(arguments: TestDevices.all, causalCases)
+    /// `ConvCases.causal` (the comparisons `flowkit check` reports too).
+    @Test(arguments: TestDevices.all, ConvCases.causal)
     func conv1dCausalMatchesReference(_ d: TestDevice, _ c: ConvCase) throws {
-        try expectConvForward(d, c, seed: 22)
+        expect([try c.runForward(on: d)], "\(c)")
     }
 
     /// Random small geometries beyond the fixed list: odd kernels 1/3/5, dilation 1–3, random masks.
@@ -74,8 +29,9 @@ private func expectConvForward(_ d: TestDevice, _ c: ConvCase, seed: UInt64) thr
             let c = ConvCase(
                 batch: rng.int(in: 1...3), inChannels: rng.int(in: 1...9), outChannels: rng.int(in: 1...9),
                 height: rng.int(in: 1...12), width: rng.int(in: 1...12), kernelH: kernel, kernelW: kernel,
-                dilation: rng.int(in: 1...3), bias: rng.nextDouble() < 0.5, masked: rng.nextDouble() < 0.5)
-            try expectConvForward(d, c, seed: 28 + UInt64(index))
+                dilation: rng.int(in: 1...3), bias: rng.nextDouble() < 0.5, masked: rng.nextDouble() < 0.5,
+                seed: 28 + UInt64(index))
+            expect([try c.runForward(on: d)], "\(c)")
         }
     }
 
