@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
         // The PostgreSQL job store (`flowkit serve --database postgresql://…`): several hosts, one queue.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // TLS of the store's start-up connection (`sslmode=prefer|require`); postgres-nio builds on it already.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // C libraries from Debian: the OpenCL ICD loader, OpenBLAS and zlib.
@@ -155,6 +157,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -198,6 +201,8 @@ let package = Package(
                 "flowkit", "FlowService",
                 // `app.test(.router)`: the routes driven in process, without a socket.
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // The PostgreSQL store tests read the schema back (StoreSchemaTests).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ],

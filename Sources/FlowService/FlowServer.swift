@@ -38,6 +38,7 @@ public enum FlowServer {
         if let root = options.dataRoot, !FileAccess.isFolder(root) {
             throw StartError(description: "--data-root \(root) is not a folder")
         }
+        _ = try StoreOpening.postgresLocation(options)
     }
 
     /// Opens the state directory (taking its lock) and the store, recovers the jobs a previous
@@ -53,16 +54,12 @@ public enum FlowServer {
             throw StartError(description: "cannot create the state directory \(paths.root.path): \(ErrorText.describe(error))")
         }
         let lock = try StateLock(path: paths.serverLock)
-        let store: JobStore
-        do {
-            store = try JobStore(path: paths.database)
-        } catch {
-            throw StartError(description: "cannot open the job store \(paths.database): \(error)")
-        }
+        let store = try await StoreOpening.open(options, sqlitePath: paths.database, logger: logger)
         let metrics = ServiceMetrics()
         var environment = ProcessInfo.processInfo.environment
-        // The children need no token; keep it out of their environment.
+        // The children need no token or store password; keep them out of their environment.
         environment["FLOWKIT_TOKEN"] = nil
+        environment["FLOWKIT_DATABASE_PASSWORD"] = nil
         let scheduler = Scheduler(
             store: store, paths: paths,
             settings: .init(

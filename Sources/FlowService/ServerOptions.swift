@@ -20,6 +20,11 @@ public struct ServerOptions: Sendable {
     public var executable = "/proc/self/exe"
     /// How long a child asked to stop may take to write its checkpoint before it is killed.
     public var stopGraceSeconds = 120
+    /// A PostgreSQL store (`postgresql://USER@HOST:PORT/DB`, PostgresLocation); nil: SQLite in
+    /// the state directory.
+    public var database: String?
+    /// The PostgreSQL password: from FLOWKIT_DATABASE_PASSWORD or a file, never the command line.
+    public var databasePassword: String?
 
     public init() {}
 

@@ -8,7 +8,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the training API: a restart-safe job queue over HTTP.",
         discussion: """
             Jobs run as `flowkit train` child processes; their state lives in an SQLite store in \
-            the state directory, and each job keeps a run directory there that `flowkit eval`, \
+            the state directory (or, with --database, in PostgreSQL), and each job keeps a run directory there that `flowkit eval`, \
             `logprob` and `sample --run-dir` read. The first line on standard output is \
             `listening on http://HOST:PORT`. SIGTERM or SIGINT stops gracefully: running jobs \
             checkpoint and go back to the queue. After a crash or SIGKILL, a restart on the same \
@@ -42,6 +42,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Largest data set upload in bytes.")
     var maxUploadBytes: Int64 = 1 << 30
 
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "PostgreSQL store shared by several hosts: postgresql://USER@HOST:PORT/DB, or postgresql://USER@/DB?host=/SOCKET/DIR (default: SQLite in the state directory).")
+    var database: String?
+
+    @Option(name: .long, parsing: .unconditional, help: "File holding the PostgreSQL password (else $FLOWKIT_DATABASE_PASSWORD).")
+    var databasePasswordFile: String?
+
     func validate() throws {
         try ArgumentChecks.count(port, "--port", in: 0...65535)
         try ArgumentChecks.count(jobsPerDevice, "--jobs-per-device", in: 1...64)
@@ -49,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-upload-bytes must be in 1...\(Int64(1) << 40), got \(maxUploadBytes)")
         }
         if let stateDir { try ArgumentChecks.runDirectory(stateDir) }
+        if databasePasswordFile != nil && database == nil {
+            throw ValidationError("--database-password-file needs --database (the SQLite store has no password)")
+        }
     }
 
     func run() async throws {
@@ -70,6 +81,19 @@ struct ServeCommand: AsyncParsableCommand {
             options.token = token
         } else if let token = environment["FLOWKIT_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
             options.token = token
+        }
+        options.database = database
+        if let databasePasswordFile {
+            guard let data = FileManager.default.contents(atPath: databasePasswordFile) else {
+                throw FlowKit.Failure(description: "cannot read --database-password-file \(databasePasswordFile)")
+            }
+            // One trailing newline is the file's, not the password's.
+            var password = String(decoding: data, as: UTF8.self)
+            if password.hasSuffix("\n") { password.removeLast() }
+            guard !password.isEmpty else { throw FlowKit.Failure(description: "--database-password-file \(databasePasswordFile) is empty") }
+            options.databasePassword = password
+        } else if let password = environment["FLOWKIT_DATABASE_PASSWORD"], !password.isEmpty {
+            options.databasePassword = password
         }
         do {
             try await FlowServer.serve(options)

@@ -62,7 +62,7 @@ import Testing
     /// The rule in the store, state by state (`holdsModel` stands in for the run directory).
     @Test func theStoreKeepsADatasetForJobsThatMayRunOrHoldAModel() async throws {
         let folder = try ServerProcess.temporaryDirectory("dataset-store")
-        let store = try JobStore(path: "\(folder)/flowkit.sqlite")
+        let store = try SQLiteJobStore(path: "\(folder)/flowkit.sqlite")
         let cases: [(JobStatus, holdsModel: Bool, kept: Bool)] = [
             (.queued, false, true), (.running, false, true), (.paused, false, true), (.failed, false, true),
             (.succeeded, true, true), (.cancelled, true, true), (.cancelled, false, false),

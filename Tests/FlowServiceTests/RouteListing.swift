@@ -10,7 +10,7 @@ enum RouteListing {
         let state = try ServerProcess.temporaryDirectory("routes-inprocess")
         let paths = StatePaths(state)
         try paths.prepare()
-        let store = try JobStore(path: paths.database)
+        let store = try SQLiteJobStore(path: paths.database)
         let metrics = ServiceMetrics()
         let scheduler = Scheduler(
             store: store, paths: paths, settings: .init(devices: ["cpu"], jobsPerDevice: 1, executable: "/bin/false", environment: [:]),

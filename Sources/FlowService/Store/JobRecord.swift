@@ -37,6 +37,12 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var attempts: Int
     /// Why the job failed: the end of the child's standard error.
     public var failure: String?
+    /// The attempt of the newest claim (`JobStore.claim`): the fencing token every write of a
+    /// claimed job carries. 0 for a job never claimed (the single-host scheduler does not claim).
+    public var attempt: Int
+    /// The host holding the job's lease, and until when (seconds since 1970); nil when none does.
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Double?
 
     public init(id: String, name: String?, device: String, priority: Int, totalSteps: Int, createdAt: Double) {
         self.id = id
@@ -48,6 +54,7 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.step = 0
         self.createdAt = createdAt
         self.attempts = 0
+        self.attempt = 0
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -2,11 +2,12 @@ import FlowTraining
 import Foundation
 import GRDB
 
-/// The service's source of truth: jobs, data sets and events in SQLite (`<state>/flowkit.sqlite`,
+/// The single-host store: jobs, data sets and events in SQLite (`<state>/flowkit.sqlite`,
 /// write-ahead log, synchronous commits). Every change is one transaction, so a server killed at
 /// any moment leaves the store as it was before or after each change, never between. GRDB's
-/// `DatabasePool` is safe to use from any task.
-public final class JobStore: Sendable {
+/// `DatabasePool` is safe to use from any task; claims take SQLite's write lock first
+/// (`BEGIN IMMEDIATE`), so claimers in several processes on one file never get the same job.
+public final class SQLiteJobStore: JobStore {
     let pool: DatabasePool
 
     public init(path: String) throws {
@@ -21,14 +22,6 @@ public final class JobStore: Sendable {
         try StoreMigrations.migrator.migrate(pool)
     }
 
-    public enum Outcome: Sendable {
-        case done(JobRecord)
-        case notFound
-        /// The job is in a state the change does not apply to.
-        case conflict(JobRecord)
-    }
-
-    /// Whether the store answers (readiness).
     public func ping() async -> Bool {
         (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
@@ -54,20 +47,7 @@ public final class JobStore: Sendable {
         }
     }
 
-    public enum DeleteOutcome: Sendable {
-        case deleted(DatasetRecord)
-        case notFound
-        /// Jobs that still need it, oldest first: they may run again, or their model is rebuilt from it.
-        case inUse([String])
-    }
-
-    /// Deletes a data set no job needs. A job needs its data sets while it may run again
-    /// (`JobStatus.needingData`) and, after that, while its run holds a model (`holdsModel`,
-    /// asked of succeeded and cancelled jobs): loading a model reads its training data (shapes,
-    /// standardisation statistics, splits), so deleting the data would leave a job whose model
-    /// the service, `eval`, `logprob` and `sample` cannot load. The job–data-set links stay: a
-    /// job keeps naming the data sets its config reads, whatever happens to them later.
-    public func deleteDataset(_ id: String, holdsModel: @escaping @Sendable (_ jobId: String) -> Bool) async throws -> DeleteOutcome {
+    public func deleteDataset(_ id: String, holdsModel: @escaping @Sendable (_ jobId: String) -> Bool) async throws -> DatasetDeleteOutcome {
         try await pool.write { db in
             guard let record = try DatasetRecord.fetchOne(db, key: id) else { return .notFound }
             let rows = try Row.fetchAll(
@@ -91,8 +71,6 @@ public final class JobStore: Sendable {
 
     // MARK: Jobs
 
-    /// Stores a new queued job with its first event, if every data set it names still exists;
-    /// returns the ids of missing data sets otherwise.
     public func insertJob(_ job: JobRecord, datasets: [String], now: Double) async throws -> Result<JobRecord, MissingDatasets> {
         try await pool.write { db in
             let missing = try datasets.filter { try DatasetRecord.fetchOne(db, key: $0) == nil }
@@ -107,10 +85,6 @@ public final class JobStore: Sendable {
         }
     }
 
-    public struct MissingDatasets: Error, Sendable {
-        public let ids: [String]
-    }
-
     public func job(_ id: String) async throws -> JobRecord? {
         try await pool.read { db in try JobRecord.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) }
     }
@@ -121,7 +95,6 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// Newest first; `before` is the `seq` of the last job of the previous page.
     public func jobs(status: JobStatus?, before: Int64?, limit: Int) async throws -> [JobRecord] {
         try await pool.read { db in
             var conditions: [String] = []
@@ -141,7 +114,6 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// Jobs in one state, in the order the scheduler takes them: higher priority first, then older.
     public func jobs(in status: JobStatus) async throws -> [JobRecord] {
         try await pool.read { db in
             try JobRecord.fetchAll(
@@ -159,25 +131,23 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// Moves a job from one of `allowed` to `status` in one transaction with its state event;
-    /// `change` adjusts other fields (pid, timestamps, failure) in the same transaction.
     public func transition(
         _ id: String, from allowed: Set<JobStatus>, to status: JobStatus, message: String?, now: Double,
-        change: @escaping @Sendable (inout JobRecord) -> Void = { _ in }
-    ) async throws -> Outcome {
+        change: @escaping @Sendable (inout JobRecord) -> Void
+    ) async throws -> JobOutcome {
         try await pool.write { db in
             guard var job = try JobRecord.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) else { return .notFound }
             guard allowed.contains(job.status) else { return .conflict(job) }
             let previous = job.status
             job.status = status
             change(&job)
+            LeaseRules.releaseIfStopped(&job)
             try job.update(db)
             try Self.stateEvent(db, job: job, from: previous, message: message, now: now)
             return .done(job)
         }
     }
 
-    /// Changes fields of a job without a state change (no event).
     @discardableResult
     public func update(_ id: String, change: @escaping @Sendable (inout JobRecord) -> Void) async throws -> JobRecord? {
         try await pool.write { db in
@@ -189,46 +159,129 @@ public final class JobStore: Sendable {
     }
 
     private static func stateEvent(_ db: Database, job: JobRecord, from previous: JobStatus?, message: String?, now: Double) throws {
-        var object: [String: JSONValue] = ["status": .string(job.status.rawValue), "step": .number(Double(job.step))]
-        if let checkpoint = job.checkpointStep { object["checkpointStep"] = .number(Double(checkpoint)) }
-        if let previous { object["from"] = .string(previous.rawValue) }
-        if let message { object["message"] = .string(message) }
-        var event = EventRecord(jobId: job.id, type: .state, metricKey: nil, data: try JSONText.encode(object), time: now)
+        let data = try JobStateEvent.data(job: job, from: previous, message: message)
+        var event = EventRecord(jobId: job.id, type: .state, metricKey: nil, data: data, time: now)
         try event.insert(db)
     }
 
     // MARK: Events
 
-    /// Stores metric lines not stored before (by their key) and folds the new ones into the
-    /// job's summary; returns how many were new.
     @discardableResult
     public func recordMetrics(jobId: String, lines: [MetricLine], now: Double) async throws -> Int {
         guard !lines.isEmpty else { return 0 }
         return try await pool.write { db in
-            guard var job = try JobRecord.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [jobId]) else { return 0 }
-            var added = 0
-            for line in lines {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO event (jobId, type, metricKey, data, time) VALUES (?, 'metric', ?, ?, ?)",
-                    arguments: [jobId, line.key, line.text, now])
-                guard db.changesCount > 0 else { continue }
-                added += 1
-                if line.event == "train" || line.event == "skip" || line.event == "checkpoint" { job.step = max(job.step, line.step) }
-                if line.event == "checkpoint" { job.checkpointStep = line.step }
-                if let loss = line.loss { job.loss = loss }
-                if let nll = line.validationNLL { job.validationNLL = nll }
-                if let bits = line.bitsPerDim { job.bitsPerDim = bits }
-                if let nll = line.testNLL { job.testNLL = nll }
-            }
-            if added > 0 { try job.update(db) }
-            return added
+            guard var job = try Self.fetchJob(db, jobId) else { return 0 }
+            return try Self.insertMetrics(db, job: &job, lines: lines, now: now)
         }
+    }
+
+    private static func insertMetrics(_ db: Database, job: inout JobRecord, lines: [MetricLine], now: Double) throws -> Int {
+        var added = 0
+        for line in lines {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO event (jobId, type, metricKey, data, time) VALUES (?, 'metric', ?, ?, ?)",
+                arguments: [job.id, line.key, line.text, now])
+            guard db.changesCount > 0 else { continue }
+            added += 1
+            LeaseRules.fold(line, into: &job)
+        }
+        if added > 0 { try job.update(db) }
+        return added
+    }
+
+    private static func fetchJob(_ db: Database, _ id: String) throws -> JobRecord? {
+        try JobRecord.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id])
     }
 
     public func events(jobId: String, after: Int64, limit: Int) async throws -> [EventRecord] {
         try await pool.read { db in
             try EventRecord.fetchAll(
                 db, sql: "SELECT * FROM event WHERE jobId = ? AND seq > ? ORDER BY seq LIMIT ?", arguments: [jobId, after, limit])
+        }
+    }
+
+    // MARK: Leases
+
+    public func claim(owner: String, devices: Set<String>, leaseSeconds: Double, now: Double) async throws -> (JobRecord, JobLease)? {
+        guard !devices.isEmpty else { return nil }
+        // The write lock first: a deferred transaction that reads, then writes, could lose the
+        // job to a claimer in another process between the two.
+        return try await pool.writeWithoutTransaction { db in
+            var claimed: (JobRecord, JobLease)?
+            try db.inTransaction(.immediate) {
+                let marks = Array(repeating: "?", count: devices.count).joined(separator: ", ")
+                var values: [(any DatabaseValueConvertible)?] = [now]
+                values.append(contentsOf: devices.sorted().map { $0 as (any DatabaseValueConvertible)? })
+                let candidate = try JobRecord.fetchOne(
+                    db,
+                    sql: """
+                        SELECT * FROM job
+                        WHERE (status = 'queued' OR (status = 'running' AND leaseOwner IS NOT NULL AND leaseExpiresAt < ?))
+                          AND device IN (\(marks))
+                        ORDER BY priority DESC, seq ASC LIMIT 1
+                        """,
+                    arguments: StatementArguments(values))
+                if let previous = candidate, LeaseRules.isClaimable(previous, now: now) {
+                    var job = previous
+                    let lease = LeaseRules.claim(&job, owner: owner, leaseSeconds: leaseSeconds, now: now)
+                    try job.update(db)
+                    let message = LeaseRules.claimMessage(previous: previous, owner: owner, attempt: lease.attempt)
+                    try Self.stateEvent(db, job: job, from: previous.status, message: message, now: now)
+                    claimed = (job, lease)
+                }
+                return .commit
+            }
+            return claimed
+        }
+    }
+
+    public func renew(_ lease: JobLease, leaseSeconds: Double, now: Double) async throws -> FencedOutcome<JobLease> {
+        try await pool.write { db in
+            guard var job = try Self.fetchJob(db, lease.jobId) else { return .notFound }
+            if let refusal: FencedOutcome<JobLease> = LeaseRules.refusal(job, lease) { return refusal }
+            guard job.status == .running, job.leaseOwner == lease.owner else { return .conflict(job) }
+            var renewed = lease
+            renewed.expiresAt = now + leaseSeconds
+            job.leaseExpiresAt = renewed.expiresAt
+            try job.update(db)
+            return .done(renewed)
+        }
+    }
+
+    public func transition(
+        _ lease: JobLease, from allowed: Set<JobStatus>, to status: JobStatus, message: String?, now: Double,
+        change: @escaping @Sendable (inout JobRecord) -> Void
+    ) async throws -> FencedOutcome<JobRecord> {
+        try await pool.write { db in
+            guard var job = try Self.fetchJob(db, lease.jobId) else { return .notFound }
+            if let refusal: FencedOutcome<JobRecord> = LeaseRules.refusal(job, lease) { return refusal }
+            guard allowed.contains(job.status) else { return .conflict(job) }
+            let previous = job.status
+            job.status = status
+            change(&job)
+            LeaseRules.releaseIfStopped(&job)
+            try job.update(db)
+            try Self.stateEvent(db, job: job, from: previous, message: message, now: now)
+            return .done(job)
+        }
+    }
+
+    public func recordMetrics(_ lease: JobLease, lines: [MetricLine], now: Double) async throws -> FencedOutcome<Int> {
+        try await pool.write { db in
+            guard var job = try Self.fetchJob(db, lease.jobId) else { return .notFound }
+            if let refusal: FencedOutcome<Int> = LeaseRules.refusal(job, lease) { return refusal }
+            return .done(try Self.insertMetrics(db, job: &job, lines: lines, now: now))
+        }
+    }
+
+    public func commitCheckpoint(_ lease: JobLease, step: Int, now: Double) async throws -> FencedOutcome<JobRecord> {
+        try await pool.write { db in
+            guard var job = try Self.fetchJob(db, lease.jobId) else { return .notFound }
+            if let refusal: FencedOutcome<JobRecord> = LeaseRules.refusal(job, lease) { return refusal }
+            job.checkpointStep = step
+            job.step = max(job.step, step)
+            try job.update(db)
+            return .done(job)
         }
     }
 }

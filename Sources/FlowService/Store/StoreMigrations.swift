@@ -61,6 +61,14 @@ enum StoreMigrations {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN checkpointStep INTEGER")
         }
+        // Leases (PostgresMigrations has the same): the attempt of the newest claim, the fencing
+        // token of its writes, and who holds the job until when. A single host claims through the
+        // same path; jobs stored before have attempt 0 and no lease.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN leaseOwner TEXT")
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN leaseExpiresAt DOUBLE")
+        }
         return migrator
     }
 }
