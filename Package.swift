@@ -201,7 +201,7 @@ let package = Package(
                 "flowkit", "FlowService",
                 // `app.test(.router)`: the routes driven in process, without a socket.
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                // The PostgreSQL store tests read the schema back (StoreSchemaTests).
+                // The PostgreSQL store tests read the schema and migrations back (PostgresStoreTests).
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
