@@ -12,54 +12,13 @@ import Testing
 @Suite struct MLPCouplingOpTests {
     typealias Case = MLPCouplingShape
 
-    static let cases = [
-        Case(rows: 83, kept: [0, 1], transformed: [2, 3, 4], contextFeatures: 0, hidden: [70, 1], scale: .expTanh, order: .scaleThenShift, shiftFirst: false),
-        Case(rows: 600, kept: [0, 2, 4], transformed: [1, 3, 5], contextFeatures: 3, hidden: [70, 70], scale: .sigmoidShifted, order: .shiftThenScale, shiftFirst: true),
-        Case(rows: 1, kept: [1], transformed: [0], contextFeatures: 0, hidden: [], scale: .expTanh, order: .shiftThenScale, shiftFirst: true),
-        Case(rows: 37, kept: [2], transformed: [0, 1], contextFeatures: 2, hidden: [5], scale: .sigmoidShifted, order: .scaleThenShift, shiftFirst: false),
-    ]
+    static let cases = MLPCouplingCase.all.map(\.shape)
 
-    static var arguments: [(TestDevice, Case)] { TestDevices.all.flatMap { device in cases.map { (device, $0) } } }
-
-    @Test(arguments: arguments)
-    func forwardInverseAndBackwardMatchTheReference(_ d: TestDevice, _ c: Case) throws {
-        var rng = SeededRandom(seed: 97)
-        let problem = c.problem(random: &rng)
-        let gradY = rng.floats(c.rows * problem.features)
-        let gradLogDet = rng.floats(c.rows)
-        let expectedForward = Reference.mlpAffineCoupling(problem, inverse: false)
-        let expectedInverse = Reference.mlpAffineCoupling(problem, inverse: true)
-        let expectedBackward = Reference.mlpAffineCouplingBackward(problem, gradY: gradY, gradLogDet: gradLogDet)
-        let (x, context, layers, columns) = try problem.tensors(on: d.device)
+    /// `MLPCouplingCase.all` through both paths (the comparisons `flowkit check` reports too).
+    @Test(arguments: TestDevices.all, MLPCouplingCase.all)
+    func forwardInverseAndBackwardMatchTheReference(_ d: TestDevice, _ c: MLPCouplingCase) throws {
         for usingCapability in [true, false] {
-            let path = usingCapability ? "capability" : "fallback"
-            try d.poisonCache(c.rows * problem.features, c.rows, c.rows * 70)
-            let forward = try Tensor.mlpAffineCoupling(
-                x, context: context, layers: layers, columns: columns, scale: c.scale, order: c.order, shiftFirst: c.shiftFirst,
-                inverse: false, usingCapability: usingCapability)
-            try Self.expectNear(forward.output, expectedForward.y, "\(path) y")
-            try Self.expectNear(forward.logDet, expectedForward.logDet, "\(path) logDet")
-            try Self.expectNear(forward.tape.conditionerOutput, expectedForward.conditionerOutput, "\(path) conditioner output")
-            for (index, input) in forward.tape.layerInputs.enumerated() {
-                try Self.expectNear(input, expectedForward.layerInputs[index], "\(path) input of layer \(index)")
-            }
-            let inverse = try Tensor.mlpAffineCoupling(
-                x, context: context, layers: layers, columns: columns, scale: c.scale, order: c.order, shiftFirst: c.shiftFirst,
-                inverse: true, usingCapability: usingCapability)
-            try Self.expectNear(inverse.output, expectedInverse.y, "\(path) inverse")
-            try Self.expectNear(inverse.logDet, expectedInverse.logDet, "\(path) inverse logDet")
-
-            try d.poisonCache(c.rows * problem.features, 70 * 71, c.rows * 70)
-            let grads = try Tensor.mlpAffineCouplingBackward(
-                forward.tape, weights: layers.map(\.weight), gradOutput: try d.tensor(gradY, x.shape),
-                gradLogDet: try d.tensor(gradLogDet, [c.rows]), usingCapability: usingCapability)
-            try Self.expectNear(grads.input, expectedBackward.x, "\(path) ∂x")
-            #expect((grads.context == nil) == (c.contextFeatures == 0), "\(path): a context gradient exactly when there is a context")
-            if let gradContext = grads.context { try Self.expectNear(gradContext, expectedBackward.context, "\(path) ∂context") }
-            for index in layers.indices {
-                try Self.expectNear(grads.weights[index], expectedBackward.weights[index], "\(path) ∂W of layer \(index)")
-                try Self.expectNear(grads.biases[index], expectedBackward.biases[index], "\(path) ∂b of layer \(index)")
-            }
+            expect(try c.run(on: d, usingCapability: usingCapability), usingCapability ? "capability" : "fallback")
         }
     }
 
@@ -115,13 +74,6 @@ import Testing
                 gradLogDet: try Tensor.zeros([4], on: device))
         }
     }
-
-    static func expectNear(_ actual: Tensor, _ expected: [Double], _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        try expectClose(
-            actual, expected, rtol: OpTolerance.mlpCouplingRtol, atol: OpTolerance.mlpCouplingAtol(expected), label,
-            sourceLocation: sourceLocation)
-    }
-
 }
 
 /// On a kernel device the fused op is the MLP's products plus two kernels forward (the gather,
