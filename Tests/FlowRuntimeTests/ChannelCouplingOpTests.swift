@@ -8,60 +8,23 @@ import Testing
 /// blocks with the kept channels last and an odd channel count, vectors, and a sample larger than
 /// one work-group.
 @Suite struct ChannelCouplingOpTests {
-    static let specs = [
-        ChannelCouplingSpec(batch: 3, channels: 4, positions: 16, keepFirst: true, interleaved: true, shiftFirst: true, scale: .sigmoidShifted, order: .shiftThenScale),
-        ChannelCouplingSpec(batch: 2, channels: 5, positions: 7, keepFirst: false, interleaved: false, shiftFirst: false, scale: .expTanh, order: .scaleThenShift),
-        ChannelCouplingSpec(batch: 2, channels: 3, positions: 1, keepFirst: true, interleaved: true, shiftFirst: false, scale: .expTanh, order: .shiftThenScale),
-        ChannelCouplingSpec(batch: 1, channels: 8, positions: 300, keepFirst: true, interleaved: false, shiftFirst: true, scale: .sigmoidShifted, order: .scaleThenShift),
-    ]
+    static let specs = ChannelCouplingCase.all.map(\.spec)
 
-    private static func shape(_ spec: ChannelCouplingSpec, channels: Int) -> [Int] {
-        spec.positions == 1 ? [spec.batch, channels] : [spec.batch, channels, spec.positions]
-    }
-
+    /// `ChannelCouplingCase.all` forward and inverse (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, [true, false])
     func forwardAndInverseMatchReference(_ d: TestDevice, usingCapability: Bool) throws {
-        var rng = SeededRandom(seed: 61)
-        for spec in Self.specs {
-            let (x, h) = (rng.floats(spec.batch * spec.channels * spec.positions), rng.floats(spec.batch * 2 * spec.transformed * spec.positions, in: -2...2))
-            let (xT, hT) = (try d.tensor(x, Self.shape(spec, channels: spec.channels)), try d.tensor(h, Self.shape(spec, channels: 2 * spec.transformed)))
-            let raw = Reference.channelCouplingParts(spec, x: x, h: h)
-            for inverse in [false, true] {
-                let label = "\(spec) inverse \(inverse) capability \(usingCapability)"
-                let result = try Tensor.channelAffineCoupling(xT, conditionerOutput: hT, spec: spec, inverse: inverse, usingCapability: usingCapability)
-                let expected = Reference.channelCoupling(spec, inverse: inverse, x: x, h: h)
-                try expectClose(result.output, expected.y, rtol: OpTolerance.couplingRtol, atol: OpTolerance.couplingAtol, "\(label) y")
-                try expectClose(
-                    result.logDet, expected.logDet, rtol: OpTolerance.couplingRtol,
-                    atol: OpTolerance.couplingLogDet(raw.spec, rawScale: raw.rawScale), "\(label) logDet")
-            }
+        for c in ChannelCouplingCase.all {
+            expect(try c.forwardInverse(on: d, usingCapability: usingCapability), "\(c) capability \(usingCapability)")
         }
     }
 
-    /// The conditioner's backward is a stand-in that records `∂L/∂h` and returns a fixed
-    /// gradient for the kept channels, which must be added to what they receive directly.
+    /// `ChannelCouplingCase.all` backward: the conditioner's backward is a stand-in that records
+    /// `∂L/∂h` and returns a fixed gradient for the kept channels, which must be added to what
+    /// they receive directly (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, [true, false])
     func backwardMatchesReference(_ d: TestDevice, usingCapability: Bool) throws {
-        var rng = SeededRandom(seed: 62)
-        for spec in Self.specs {
-            let count = spec.batch * spec.channels * spec.positions
-            let hCount = spec.batch * 2 * spec.transformed * spec.positions
-            let (x, h, gradY, gradLogDet) = (rng.floats(count), rng.floats(hCount, in: -2...2), rng.floats(count), rng.floats(spec.batch))
-            let conditionerShare = rng.floats(spec.batch * spec.kept * spec.positions)
-            var seenGradH: Tensor?
-            let gradX = try Tensor.channelAffineCouplingBackward(
-                d.tensor(x, Self.shape(spec, channels: spec.channels)), conditionerOutput: d.tensor(h, Self.shape(spec, channels: 2 * spec.transformed)),
-                spec: spec, gradOutput: d.tensor(gradY, Self.shape(spec, channels: spec.channels)), gradLogDet: d.tensor(gradLogDet, [spec.batch]),
-                conditionerBackward: { gradH in
-                    seenGradH = gradH
-                    return try d.tensor(conditionerShare, Self.shape(spec, channels: spec.kept))
-                }, usingCapability: usingCapability)
-            let expected = Reference.channelCouplingBackward(
-                spec, x: x, h: h, gradY: gradY, gradLogDet: gradLogDet, keptShare: conditionerShare)
-            let label = "\(spec) capability \(usingCapability)"
-            try expectClose(gradX, expected.input, rtol: OpTolerance.couplingRtol, atol: OpTolerance.couplingAtol, "\(label) ∂x")
-            try expectClose(
-                #require(seenGradH), expected.conditionerOutput, rtol: OpTolerance.couplingRtol, atol: OpTolerance.couplingAtol, "\(label) ∂h")
+        for c in ChannelCouplingCase.all {
+            expect(try c.backward(on: d, usingCapability: usingCapability), "\(c) capability \(usingCapability)")
         }
     }
 
