@@ -12,9 +12,9 @@ import Testing
         try await store.client.query(query).collect()
     }
 
-    static func openError(_ location: PostgresLocation) async -> String? {
+    static func openError(_ location: PostgresLocation, exclusive: Bool = false) async -> String? {
         do {
-            let store = try await PostgresJobStore.open(location, logger: .init(label: "test"))
+            let store = try await PostgresJobStore.open(location, exclusive: exclusive, logger: .init(label: "test"))
             store.close()
             return nil
         } catch {
@@ -100,6 +100,24 @@ import Testing
         // Port 1 on loopback: nothing listens there.
         let down = await Self.openError(try PostgresLocation(url: "postgresql://flowkit@127.0.0.1:1/x?sslmode=disable", password: "x"))
         #expect(down?.contains("unreachable") == true && down?.contains("127.0.0.1:1") == true, "\(down ?? "opened")")
+    }
+
+    /// `flowkit serve` opens the store exclusively (the scheduler is single-host): a second host
+    /// is refused by name while the first holds it, and gets it once the first lets go.
+    @Test func anExclusiveStoreRefusesASecondHost() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let location = try cluster.location(try cluster.createDatabase())
+        let first = try await PostgresJobStore.open(location, exclusive: true, logger: .init(label: "test"))
+        let refused = await Self.openError(location, exclusive: true)
+        #expect(refused?.contains("another flowkit serve is using the store") == true, "\(refused ?? "opened")")
+        first.close()
+        var reopened: PostgresJobStore?
+        for _ in 0..<50 where reopened == nil {
+            reopened = try? await PostgresJobStore.open(location, exclusive: true, logger: .init(label: "test"))
+            if reopened == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(reopened != nil, "the lock outlived the store that held it")
+        reopened?.close()
     }
 
     @Test func theUnixSocketFormConnects() async throws {

@@ -59,6 +59,8 @@ import Testing
         defer { server.stop() }
         let client = server.client()
         #expect(try client.get("/readyz").status == 200)
+        let (second, busy) = try Self.refusal(["--database", cluster.url(database)], environment: ["FLOWKIT_DATABASE_PASSWORD": cluster.password])
+        #expect(second != 0 && busy.contains("another flowkit serve is using the store"), "\(busy)")
         let upload = try client.request("POST", "/v1/datasets?format=csv&name=points.csv", body: TestData.csv(rows: 200))
         let dataset = try #require(upload.json["id"] as? String, "\(upload.text)")
         let created = try client.post("/v1/jobs", json: ["config": TestData.csvConfig(dataset: dataset, steps: 60)])

@@ -16,16 +16,26 @@ public final class PostgresJobStore: JobStore {
     public let migrated: [String]
     private let logger: Logger
     private let running: Task<Void, Never>
+    /// The start-up connection, kept open by an exclusive store: it holds the host lock.
+    private let holder: PostgresConnection?
 
     /// Why the store could not be opened, in words that name the problem (never the password).
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
     }
 
+    /// The advisory lock an exclusive store holds for its lifetime: "flowkit" in ASCII, then 2.
+    static let hostLockKey: Int64 = 0x666C_6F77_6B69_7402
+
     /// Connects once (so an unreachable server or a refused login is reported now, with the
     /// server's reason, rather than by requests that wait), migrates, then serves every request
     /// from a pool of connections that lives until `close`.
-    public static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresJobStore {
+    ///
+    /// `exclusive` (what `flowkit serve` asks for): the store is this host's alone, held by an
+    /// advisory lock on the start-up connection, and a second host is refused. Today's scheduler
+    /// is single-host (it takes back every running job when it starts); until hosts claim through
+    /// leases, two on one database would take each other's jobs.
+    public static func open(_ location: PostgresLocation, exclusive: Bool = false, logger: Logger) async throws -> PostgresJobStore {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(location), id: 1, logger: logger)
@@ -39,13 +49,31 @@ public final class PostgresJobStore: JobStore {
             try? await connection.close()
             throw OpenError(description: "cannot migrate the store \(location): \(PostgresErrorText.describe(error))")
         }
-        try? await connection.close()
         if !migrated.isEmpty { logger.info("migrated the store", metadata: ["store": "\(location)", "migrations": "\(migrated)"]) }
-        return PostgresJobStore(location: location, migrated: migrated, logger: logger)
+        guard exclusive else {
+            try? await connection.close()
+            return PostgresJobStore(location: location, migrated: migrated, holder: nil, logger: logger)
+        }
+        var locked = false
+        do {
+            let rows = try await connection.query("SELECT pg_try_advisory_lock(\(hostLockKey))", logger: logger)
+            for try await granted in rows.decode(Bool.self) { locked = granted }
+        } catch {
+            try? await connection.close()
+            throw OpenError(description: "cannot lock the store \(location): \(PostgresErrorText.describe(error))")
+        }
+        guard locked else {
+            try? await connection.close()
+            throw OpenError(
+                description: "another flowkit serve is using the store \(location): one host per store for now "
+                    + "(several hosts on one queue need lease-based scheduling, which this version does not have yet)")
+        }
+        return PostgresJobStore(location: location, migrated: migrated, holder: connection, logger: logger)
     }
 
-    private init(location: PostgresLocation, migrated: [String], logger: Logger) {
+    private init(location: PostgresLocation, migrated: [String], holder: PostgresConnection?, logger: Logger) {
         self.migrated = migrated
+        self.holder = holder
         let client = PostgresClient(configuration: Self.clientConfiguration(location), backgroundLogger: logger)
         self.client = client
         self.location = location
@@ -55,11 +83,13 @@ public final class PostgresJobStore: JobStore {
 
     deinit {
         running.cancel()
+        holder?.close().whenComplete { _ in }
     }
 
-    /// Closes the pool's connections.
+    /// Closes the pool's connections (and gives up the host lock).
     public func close() {
         running.cancel()
+        holder?.close().whenComplete { _ in }
     }
 
     private static func connectionConfiguration(_ location: PostgresLocation) throws -> PostgresConnection.Configuration {

@@ -16,7 +16,7 @@ enum StoreOpening {
     static func open(_ options: ServerOptions, sqlitePath: String, logger: Logger) async throws -> any JobStore {
         if let location = try postgresLocation(options) {
             do {
-                return try await PostgresJobStore.open(location, logger: logger)
+                return try await PostgresJobStore.open(location, exclusive: true, logger: logger)
             } catch let error as PostgresJobStore.OpenError {
                 throw FlowServer.StartError(description: error.description)
             }
