@@ -55,6 +55,10 @@ let package = Package(
         // The ranks of a data-parallel job (`mpirun -np N flowkit train`) and the exact exchange of
         // micro-batch gradients between them; a process not launched by MPI is rank 0 of 1.
         .target(name: "FlowDistributed", dependencies: ["CMPIShim"]),
+        // The same exchange over NCCL between CUDA devices (opened at run time, like the CUDA
+        // driver); CNCCLShim passes NCCL's 128-byte unique id by value, which Swift cannot.
+        .target(name: "CNCCLShim"),
+        .target(name: "FlowNCCL", dependencies: ["CNCCLShim", "FlowDistributed", "FlowCUDA", "FlowKernelDevice"]),
         // The OpenCL C sources, embedded into the binary at build time.
         .target(
             name: "FlowKernels",
@@ -137,6 +141,7 @@ let package = Package(
                 "FlowTraining",
                 "FlowService",
                 "FlowDistributed",
+                "FlowNCCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -184,6 +189,7 @@ let package = Package(
             name: "FlowTrainingTests",
             dependencies: ["FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowDistributed"]
         ),
+        .testTarget(name: "FlowNCCLTests", dependencies: ["FlowNCCL", "FlowDistributed"]),
         .testTarget(
             name: "FlowBenchTests",
             dependencies: ["FlowBench", "FlowTraining", "FlowLayers", "FlowCore", "FlowRuntime", "FlowOpenCL", "FlowKernelDevice", "FlowTestSupport"]

@@ -70,9 +70,12 @@ public final class CUDARuntime: KernelRuntime, @unchecked Sendable {
 
     /// Makes the device's context current on the calling thread (a cheap call; any thread may be
     /// the caller, and driver calls act on the current context).
-    func makeCurrent() throws {
+    package func makeCurrent() throws {
         try driver.check(driver.api.ctxSetCurrent(context), "cuCtxSetCurrent(\(info.selector))")
     }
+
+    /// The stream every launch and copy is queued on, as a bit pattern (NCCL's calls join it).
+    package var streamHandle: UInt { UInt(bitPattern: Int(bitPattern: stream)) }
 
     // MARK: Memory
 

@@ -3,9 +3,9 @@ import Foundation
 /// The site-packages folders of the Python installations a GPU host usually has, found without
 /// running Python: where pip puts NVIDIA's wheels (PyTorch's own NVRTC among them) when there is
 /// no CUDA toolkit. A folder that does not exist is simply not listed.
-enum PythonSitePackages {
+package enum PythonSitePackages {
     /// The prefixes looked under: an active virtual or conda environment first, then the system's.
-    static func prefixes(environment: [String: String]) -> [String] {
+    package static func prefixes(environment: [String: String]) -> [String] {
         var prefixes: [String] = []
         for variable in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
             if let prefix = environment[variable], !prefix.isEmpty { prefixes.append(prefix) }
@@ -17,7 +17,7 @@ enum PythonSitePackages {
     /// `<prefix>/lib/python3.X/{site,dist}-packages` for every `python3.X` folder that `list` finds
     /// in `<prefix>/lib`, and Debian's `/usr/lib/python3/dist-packages`. `list` returns a folder's
     /// entries (none when it does not exist), so this can be tested on a made-up tree.
-    static func folders(prefixes: [String], list: (String) -> [String]) -> [String] {
+    package static func folders(prefixes: [String], list: (String) -> [String]) -> [String] {
         var folders: [String] = []
         for prefix in prefixes {
             let lib = (prefix as NSString).appendingPathComponent("lib")
@@ -35,7 +35,7 @@ enum PythonSitePackages {
     }
 
     /// The folders on this machine.
-    static func folders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    package static func folders(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         folders(prefixes: prefixes(environment: environment)) { folder in
             (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         }

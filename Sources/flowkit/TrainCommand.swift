@@ -73,7 +73,20 @@ struct TrainCommand: ParsableCommand {
         options.interactive = isatty(STDOUT_FILENO) != 0 && !MPILaunch.launched()
         options.log = { print($0) }
         // MPI only under an MPI launcher; before the signal handlers, so that they stay ours.
-        let communicator = try MPILaunch.communicator()
+        let launched = try MPILaunch.communicator()
+        let communicator: any Communicator
+        let exchangeLibrary: String?
+        do {
+            (communicator, exchangeLibrary) = try ExchangeChoice.communicator(over: launched, device: target)
+        } catch let refusal as ExchangeChoice.Refusal {
+            launched.finish()
+            if launched.isLeader { throw FlowKit.Failure(description: refusal.description) }
+            throw ExitCode.failure
+        } catch where launched.size > 1 {
+            // A rank that cannot set up the exchange would leave the others waiting in it.
+            printError("flowkit train, rank \(launched.rank) of \(launched.size): \(ErrorText.describe(error)); aborting every rank")
+            launched.abort(code: 1)
+        }
         options.communicator = communicator
         StopSignal.install()
         let trainer: Trainer
@@ -97,6 +110,7 @@ struct TrainCommand: ParsableCommand {
             if let exchange = try? GradientExchange(length: length, microBatches: microBatches, communicator: communicator) {
                 ranks += ", \(exchange.bytesSentPerRank) bytes sent per rank per step"
             }
+            if let exchangeLibrary { ranks += ", \(exchangeLibrary)" }
         }
         if communicator.isLeader {
             print("training on \(target.info.selector) (\(computing)\(ranks)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
