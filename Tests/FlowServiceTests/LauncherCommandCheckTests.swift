@@ -32,7 +32,9 @@ struct LauncherCommandCheckTests {
         for text in good {
             var shell = ShellScript()
             let commands = try shell.commands(text, firstLine: 1)
-            #expect(commands.count == 1 && checker.problem(commands[0].words) == nil, "refused: \(text): \(commands.first.flatMap { checker.problem($0.words) } ?? "")")
+            #expect(
+                commands.count == 1 && checker.problem(commands[0].words) == nil,
+                "refused: \(text): \(commands.first.flatMap { checker.problem($0.words) } ?? "")")
         }
     }
 }
