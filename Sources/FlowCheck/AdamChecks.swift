@@ -1,40 +1,14 @@
 import FlowRuntime
 import FlowTestSupport
 
-/// Five consecutive fused Adam/AdamW steps per variant against the Double reference, with the
-/// tests' moment bounds (`OpTolerance.adamMoments`) and `adamRtol` / `adamParamAtol`.
+/// Fused Adam/AdamW steps: the cases of `AdamCase` (FlowTestSupport), which AdamTests runs too;
+/// and the grouped step against one tensor at a time.
 enum AdamChecks {
-    static let cases: [(name: String, hyper: AdamHyper)] = [
-        ("Adam defaults", AdamHyper(step: 1)),
-        ("AdamW λ=0.1", AdamHyper(learningRate: 1e-2, weightDecay: 0.1, decoupled: true, step: 1)),
-        ("L2 λ=0.1", AdamHyper(learningRate: 1e-2, weightDecay: 0.1, decoupled: false, step: 1)),
-    ]
-
     static func run(_ r: CheckRecorder) {
-        var rng = SeededRandom(seed: 91)
-        for c in cases {
-            for count in [1, 7, 1000] {
-                r.run("adam", "[\(count)] \(c.name)") {
-                    var param = rng.floats(count, in: -2...2)
-                    var m = [Double](repeating: 0, count: count)
-                    var v = m
-                    let (paramT, mT, vT) = (try r.tensor(param, [count]), try r.tensor(m, [count]), try r.tensor(v, [count]))
-                    for step in 1...5 {
-                        var hyper = c.hyper
-                        hyper.step = step
-                        // Gradients of mixed scale, as in training: most O(1), some tiny.
-                        let grad = rng.floats(count).enumerated().map { $0.offset % 5 == 0 ? $0.element * 1e-4 : $0.element }.map { Double(Float($0)) }
-                        try Tensor.adamStep(param: paramT, grad: r.tensor(grad, [count]), m: mT, v: vT, hyper: hyper)
-                        // The reference continues from the device state, so each step is checked on its own.
-                        let expected = Reference.adamStep(hyper, param: param, grad: grad, m: m, v: v)
-                        let tolerance = OpTolerance.adamMoments(hyper, param: param, grad: grad, m: m, v: v)
-                        let label = "[\(count)] \(c.name) step \(step)"
-                        try r.close("adam m", label, mT, expected.m, rtol: 0, atol: tolerance.m)
-                        try r.close("adam v", label, vT, expected.v, rtol: 0, atol: tolerance.v)
-                        try r.close("adam param", label, paramT, expected.param, rtol: OpTolerance.adamRtol, atol: OpTolerance.adamParamAtol)
-                        (param, m, v) = (try paramT.toArray().map(Double.init), try mT.toArray().map(Double.init), try vT.toArray().map(Double.init))
-                    }
-                }
+        for c in AdamCase.all {
+            var rng = AdamCase.random
+            for count in AdamCase.counts {
+                r.run("adam", "[\(count)] \(c.name)") { r.record(try c.steps(on: r.testDevice, count: count, rng: &rng)) }
             }
         }
         r.run("adam group", "11 tensors, 3 steps") { try group(r) }
