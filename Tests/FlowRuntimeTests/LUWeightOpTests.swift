@@ -7,41 +7,19 @@ import Testing
 /// in Double). Sizes 1 to 17 channels with random permutations, signs of both kinds, and entries
 /// in the unused triangles that must be ignored.
 @Suite struct LUWeightOpTests {
-    private static let channelCounts = [1, 2, 3, 5, 8, 17]
-
+    /// `LUWeightCase.forward` through both paths (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, [true, false])
     func weightAndLogDetMatchReference(_ d: TestDevice, usingCapability: Bool) throws {
-        var rng = SeededRandom(seed: 51)
-        for n in Self.channelCounts {
-            let reference = ReferenceLUWeight.random(channels: n, random: &rng)
-            let parts = try reference.parts(on: d.device)
-            for (batch, scale) in [(1, 16.0), (5, -4.0)] {
-                let result = try Tensor.luWeight(parts, batch: batch, logDetScale: Float(scale), usingCapability: usingCapability)
-                let what = "\(n) channels, capability \(usingCapability)"
-                try expectClose(result.weight, reference.weight, rtol: OpTolerance.luWeightRtol, atol: reference.weightTolerance, "weight, \(what)")
-                let logDet = [Double](repeating: scale * reference.logS.reduce(0, +), count: batch)
-                try expectClose(result.logDet, logDet, rtol: OpTolerance.luWeightRtol, atol: reference.logDetTolerance(logDetScale: scale), "logDet, \(what)")
-            }
+        for c in LUWeightCase.forward {
+            expect(try c.runForward(on: d, usingCapability: usingCapability), "\(c), capability \(usingCapability)")
         }
     }
 
+    /// `LUWeightCase.backward` through both paths (the comparisons `flowkit check` reports too).
     @Test(arguments: TestDevices.all, [true, false])
     func gradientsMatchReference(_ d: TestDevice, usingCapability: Bool) throws {
-        var rng = SeededRandom(seed: 52)
-        for n in Self.channelCounts {
-            let reference = ReferenceLUWeight.random(channels: n, random: &rng)
-            let (batch, scale) = (3, 9.0)
-            let (gradWeight, gradLogDet) = (rng.floats(n * n), rng.floats(batch))
-            let tape = try Tensor.luWeight(reference.parts(on: d.device), batch: batch, logDetScale: Float(scale), usingCapability: usingCapability).tape
-            let grads = try Tensor.luWeightBackward(
-                tape, gradWeight: Tensor(gradWeight.map(Float.init), shape: [n, n], on: d.device),
-                gradLogDet: Tensor(gradLogDet.map(Float.init), shape: [batch], on: d.device))
-            let expected = reference.gradients(gradWeight: gradWeight, gradLogDet: gradLogDet, logDetScale: scale)
-            let atol = reference.gradientTolerances(gradWeight: gradWeight, gradLogDet: gradLogDet, logDetScale: scale)
-            let what = "\(n) channels, capability \(usingCapability)"
-            try expectClose(grads.lower, expected.lower, rtol: OpTolerance.luWeightRtol, atol: atol.lower, "∂lower, \(what)")
-            try expectClose(grads.upper, expected.upper, rtol: OpTolerance.luWeightRtol, atol: atol.upper, "∂upper, \(what)")
-            try expectClose(grads.logS, expected.logS, rtol: OpTolerance.luWeightRtol, atol: atol.logS, "∂logS, \(what)")
+        for c in LUWeightCase.backward {
+            expect(try c.runBackward(on: d, usingCapability: usingCapability), "\(c), capability \(usingCapability)")
         }
     }
 

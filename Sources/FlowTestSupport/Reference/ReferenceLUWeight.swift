@@ -3,7 +3,7 @@ import FlowRuntime
 
 /// Glow's LU-parametrised weight in Double, with every matrix written out: `P` from the row order
 /// (`P[rowOrder[i], i] = 1`), the masked triangles, and the products as plain triple loops.
-public struct ReferenceLUWeight {
+public struct ReferenceLUWeight: Sendable {
     public let channels: Int
     /// The parts it was built from.
     public let lower: [Double], upper: [Double], logS: [Double], signs: [Double], rowOrder: [Int]
