@@ -63,6 +63,7 @@ struct DocumentedCommandTests {
             "docker run --rm --gpus all flowkit:gpu flowkit check --device opencl:0",
             "bash scripts/gpu-check.sh --include-cpu-devices --quick",
             "swift test -c release --filter 'GemmTests|ConvTests'",
+            "swift format format -i -r Sources Tests Package.swift",
         ]
         for text in broken {
             var shell = ShellScript()
