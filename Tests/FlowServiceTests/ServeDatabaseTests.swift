@@ -6,20 +6,30 @@ import Testing
 /// `flowkit serve --database`: a job runs to success with its state in PostgreSQL, and each way
 /// the store can be wrong stops the server at start-up with a message naming it.
 @Suite(.serialized) struct ServeDatabaseTests {
-    /// Runs `flowkit serve` expecting it to refuse to start; returns its exit status and standard error.
+    /// Runs `flowkit serve` expecting it to refuse to start; returns its exit status and standard
+    /// error. A server that starts after all is stopped after 30 s (SIGTERM, status 0 if it
+    /// stops gracefully), so the test fails on the status instead of hanging.
     static func refusal(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ServerProcess.binary())
-        process.arguments = ["serve", "--port", "0", "--state-dir", try ServerProcess.temporaryDirectory("serve-db")] + arguments
+        let state = try ServerProcess.temporaryDirectory("serve-db")
+        process.arguments = ["serve", "--port", "0", "--state-dir", state] + arguments
         var variables = ProcessInfo.processInfo.environment
         variables["FLOWKIT_DATABASE_PASSWORD"] = nil
         for (key, value) in environment { variables[key] = value }
         process.environment = variables
-        let errors = Pipe()
-        process.standardError = errors
+        let errors = state + ".stderr"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errors)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        var text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            text += "\n(still running after 30 s: stopped by the test)"
+        }
         process.waitUntilExit()
         return (process.terminationStatus, text)
     }
