@@ -44,7 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .long, parsing: .unconditional,
-        help: "PostgreSQL store shared by several hosts: postgresql://USER@HOST:PORT/DB, or postgresql://USER@/DB?host=/SOCKET/DIR (default: SQLite in the state directory).")
+        help:
+            "PostgreSQL store shared by several hosts: postgresql://USER@HOST:PORT/DB, or postgresql://USER@/DB?host=/SOCKET/DIR (default: SQLite in the state directory)."
+    )
     var database: String?
 
     @Option(name: .long, parsing: .unconditional, help: "File holding the PostgreSQL password (else $FLOWKIT_DATABASE_PASSWORD).")

@@ -59,16 +59,18 @@ final class PostgresCluster: Sendable {
         try manager.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
         try Data(password.utf8).write(to: URL(fileURLWithPath: root + "/password"))
         if Self.asRoot { try Self.run(["/bin/chown", "-R", "postgres:postgres", root]) }
-        try Self.run([
-            "\(Self.binaries)/initdb", "-D", root + "/data", "-U", user, "--pwfile=\(root)/password", "--auth=scram-sha-256",
-            "-E", "UTF8", "--no-sync", "--no-instructions",
-        ], asPostgres: true)
-        do {
-            try Self.run([
-                "\(Self.binaries)/pg_ctl", "-D", root + "/data", "-l", root + "/server.log", "-w", "-t", "60", "-o",
-                "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
-                "start",
+        try Self.run(
+            [
+                "\(Self.binaries)/initdb", "-D", root + "/data", "-U", user, "--pwfile=\(root)/password", "--auth=scram-sha-256",
+                "-E", "UTF8", "--no-sync", "--no-instructions",
             ], asPostgres: true)
+        do {
+            try Self.run(
+                [
+                    "\(Self.binaries)/pg_ctl", "-D", root + "/data", "-l", root + "/server.log", "-w", "-t", "60", "-o",
+                    "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
+                    "start",
+                ], asPostgres: true)
         } catch let error as Failure {
             let log = (try? String(contentsOfFile: root + "/server.log", encoding: .utf8)) ?? ""
             try? manager.removeItem(atPath: root)
@@ -78,7 +80,12 @@ final class PostgresCluster: Sendable {
 
     /// Stops the server (fast: open connections are ended) and deletes the cluster.
     func stop() {
-        guard !stopped.withLock({ was in defer { was = true }; return was }) else { return }
+        guard
+            !stopped.withLock({ was in
+                defer { was = true }
+                return was
+            })
+        else { return }
         _ = try? Self.run(["\(Self.binaries)/pg_ctl", "-D", root + "/data", "-m", "fast", "-w", "stop"], asPostgres: true)
         try? FileManager.default.removeItem(atPath: root)
     }

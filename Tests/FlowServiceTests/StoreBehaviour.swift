@@ -13,7 +13,9 @@ enum StoreBehaviour {
 
     static func insert(_ store: any JobStore, _ jobs: [JobRecord]) async throws {
         for job in jobs {
-            guard case .success = try await store.insertJob(job, datasets: [], now: 0) else { throw PostgresCluster.Failure(description: "\(job.id) not stored") }
+            guard case .success = try await store.insertJob(job, datasets: [], now: 0) else {
+                throw PostgresCluster.Failure(description: "\(job.id) not stored")
+            }
         }
     }
 

@@ -39,7 +39,9 @@ import Testing
         let answered = try await StoreBehaviour.transcript(try await Self.postgres())
         #expect(expected.count == 28, "\(expected)")
         for (index, line) in expected.enumerated() {
-            #expect(index < answered.count && answered[index] == line, "line \(index): SQLite \(line), PostgreSQL \(index < answered.count ? answered[index] : "none")")
+            #expect(
+                index < answered.count && answered[index] == line,
+                "line \(index): SQLite \(line), PostgreSQL \(index < answered.count ? answered[index] : "none")")
         }
         #expect(answered.count == expected.count)
     }
