@@ -25,7 +25,8 @@ package struct BenchResult: BenchLine {
 
     package var json: String {
         let sorted = seconds.sorted()
-        let extra = (oursOverYardstick.map { String(format: #","oursOverYardstick":%.4f"#, $0) } ?? "")
+        let extra =
+            (oursOverYardstick.map { String(format: #","oursOverYardstick":%.4f"#, $0) } ?? "")
             + (maxAbsDifference.map { String(format: #","maxAbsDifference":%.3e"#, $0) } ?? "")
         return String(
             format: #"{"device":"%@","op":"%@","shape":"%@","medianMs":%.4f,"minMs":%.4f,"maxMs":%.4f,"gflops":%.2f%@}"#,

@@ -7,11 +7,12 @@ import FlowKernelDevice
 /// layout and transpose arguments are C enums (`Int32`), `size_t` is `Int`. A mistake here is
 /// undefined behaviour that no compiler catches, so the table holds only this call.
 struct CLBlastFunctions {
-    typealias Sgemm = @convention(c) (
-        Int32, Int32, Int32, Int, Int, Int, Float,
-        cl_mem?, Int, Int, cl_mem?, Int, Int, Float, cl_mem?, Int, Int,
-        UnsafeMutablePointer<cl_command_queue?>?, UnsafeMutablePointer<cl_event?>?
-    ) -> Int32
+    typealias Sgemm =
+        @convention(c) (
+            Int32, Int32, Int32, Int, Int, Int, Float,
+            cl_mem?, Int, Int, cl_mem?, Int, Int, Float, cl_mem?, Int, Int,
+            UnsafeMutablePointer<cl_command_queue?>?, UnsafeMutablePointer<cl_event?>?
+        ) -> Int32
 
     // The enum values of clblast_c.h.
     static let rowMajor: Int32 = 101

@@ -53,7 +53,8 @@ package struct WorkloadBenchmark {
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let free = flow.parameters.reduce(0) { $0 + $1.value.count }
         return String(
-            format: #"{"workload":"%@","name":"%@","device":"%@","batch":%d,"parameters":%d,"trainSamplesPerSecond":%@,"logProbSamplesPerSecond":%@,"sampleSamplesPerSecond":%@,"peakRSSMB":%.1f%@}"#,
+            format:
+                #"{"workload":"%@","name":"%@","device":"%@","batch":%d,"parameters":%d,"trainSamplesPerSecond":%@,"logProbSamplesPerSecond":%@,"sampleSamplesPerSecond":%@,"peakRSSMB":%.1f%@}"#,
             workload.rawValue, workload.title, device.info.selector, workload.batchSize, free, train.json, logProb.json, sample.json,
             Double(usage.ru_maxrss) / 1024, launches?.json ?? "")
     }
@@ -138,6 +139,7 @@ package struct WorkloadBenchmark {
         visit(flow.chain)
         tensors["batch"] = .init(shape: batch.shape, values: try batch.toArray())
         tensors["logProb"] = .init(shape: [batch.batch], values: try flow.logProb(batch).toArray())
-        try AtomicFile.write(SafeTensors.encode(tensors, metadata: ["workload": workload.rawValue]), to: folder.appendingPathComponent("\(workload.rawValue).safetensors"))
+        try AtomicFile.write(
+            SafeTensors.encode(tensors, metadata: ["workload": workload.rawValue]), to: folder.appendingPathComponent("\(workload.rawValue).safetensors"))
     }
 }

@@ -52,7 +52,9 @@ extension CPUDevice {
     ) throws {
         let (columns, rows) = (g.batch * g.pixels, g.outChannels * g.taps)
         let scratch = try (makeBuffer(bytes: rows * columns * 4), makeBuffer(bytes: g.inChannels * rows * 4), makeBuffer(bytes: g.inChannels * columns * 4))
-        let (d, relaid, dxcm) = (try floats(scratch.0, "conv2dBackwardData"), try floats(scratch.1, "conv2dBackwardData"), try floats(scratch.2, "conv2dBackwardData"))
+        let (d, relaid, dxcm) = (
+            try floats(scratch.0, "conv2dBackwardData"), try floats(scratch.1, "conv2dBackwardData"), try floats(scratch.2, "conv2dBackwardData")
+        )
         gradientPatches(g, pdy, d)
         // relaid[c, o·taps + t] = W[o, c, t].
         for c in 0..<g.inChannels {
@@ -78,7 +80,9 @@ extension CPUDevice {
     ) throws {
         let (columns, rows) = (g.batch * g.pixels, g.outChannels * g.taps)
         let scratch = try (makeBuffer(bytes: rows * columns * 4), makeBuffer(bytes: g.inChannels * columns * 4), makeBuffer(bytes: rows * g.inChannels * 4))
-        let (d, xcm, product) = (try floats(scratch.0, "conv2dBackwardWeights"), try floats(scratch.1, "conv2dBackwardWeights"), try floats(scratch.2, "conv2dBackwardWeights"))
+        let (d, xcm, product) = (
+            try floats(scratch.0, "conv2dBackwardWeights"), try floats(scratch.1, "conv2dBackwardWeights"), try floats(scratch.2, "conv2dBackwardWeights")
+        )
         gradientPatches(g, pdy, d)
         Self.channelMajor(batch: g.batch, channels: g.inChannels, pixels: g.pixels, px, xcm)
         // product[(o·taps + t), c] = Σ_q D[(o, t), q] · X[c, q] = ∂W[o, c, t].

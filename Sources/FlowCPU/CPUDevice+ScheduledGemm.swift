@@ -46,8 +46,10 @@ extension CPUDevice: GemmGroupCapable, GemmRowChainCapable {
     public func gemmRowChain(rows: Int, stages: [Tensor.ChainStage]) throws {
         let op = "gemmRowChain"
         let pointers = try stages.map { stage in
-            (a: try floats(stage.a.buffer, op), b: try floats(stage.b.buffer, op), c: try floats(stage.c.buffer, op),
-             bias: try stage.bias.map { try floats($0.buffer, op) }, gate: try stage.gate.map { try floats($0.buffer, op) })
+            (
+                a: try floats(stage.a.buffer, op), b: try floats(stage.b.buffer, op), c: try floats(stage.c.buffer, op),
+                bias: try stage.bias.map { try floats($0.buffer, op) }, gate: try stage.gate.map { try floats($0.buffer, op) }
+            )
         }
         let work = stages.reduce(0) { total, stage in total + stage.specs.reduce(0) { $0 + $1.m * $1.n * max($1.k, 1) } }
         let (parts, size) = GemmSplit.chainParts(work: work, rows: rows)

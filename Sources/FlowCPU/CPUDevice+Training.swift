@@ -28,8 +28,10 @@ extension CPUDevice {
         // division and square root are exactly rounded in both, so lanes and tail agree bit for
         // bit); the loop the compiler made of the scalar form took a fifth of a 2-D RealNVP's step.
         var i = range.lowerBound
-        let (lrV, b1V, b2V, epsV, wdV) = (SIMD16<Float>(repeating: lr), SIMD16<Float>(repeating: b1), SIMD16<Float>(repeating: b2),
-                                           SIMD16<Float>(repeating: eps), SIMD16<Float>(repeating: wd))
+        let (lrV, b1V, b2V, epsV, wdV) = (
+            SIMD16<Float>(repeating: lr), SIMD16<Float>(repeating: b1), SIMD16<Float>(repeating: b2),
+            SIMD16<Float>(repeating: eps), SIMD16<Float>(repeating: wd)
+        )
         let (c1V, c2V) = (SIMD16<Float>(repeating: correction1), SIMD16<Float>(repeating: correction2))
         let (oneMinusB1, oneMinusB2) = (SIMD16<Float>(repeating: 1 - b1), SIMD16<Float>(repeating: 1 - b2))
         while i + 16 <= range.upperBound {

@@ -29,10 +29,11 @@ struct CUDADriverFunctions {
     typealias ModuleGetFunctionCount = @convention(c) (UnsafeMutablePointer<UInt32>?, OpaquePointer?) -> Int32
     typealias ModuleEnumerateFunctions = @convention(c) (UnsafeMutablePointer<OpaquePointer?>?, UInt32, OpaquePointer?) -> Int32
     typealias FuncGetName = @convention(c) (UnsafeMutablePointer<UnsafePointer<CChar>?>?, OpaquePointer?) -> Int32
-    typealias LaunchKernel = @convention(c) (
-        OpaquePointer?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, OpaquePointer?,
-        UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
-    ) -> Int32
+    typealias LaunchKernel =
+        @convention(c) (
+            OpaquePointer?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, OpaquePointer?,
+            UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+        ) -> Int32
     typealias GetErrorText = @convention(c) (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32
     /// cuFuncGetParamInfo(CUfunction, size_t paramIndex, size_t* paramOffset, size_t* paramSize).
     typealias FuncGetParamInfo = @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Int32

@@ -2,7 +2,7 @@ import FlowCore
 import FlowKernelDevice
 
 #if _endian(big)
-#error("CUDALaunchShape.parameterValues puts each value first in its slot, which only a little-endian host reads back")
+    #error("CUDALaunchShape.parameterValues puts each value first in its slot, which only a little-endian host reads back")
 #endif
 
 /// How an OpenCL-style launch (global and local work sizes) becomes a CUDA one: a grid of

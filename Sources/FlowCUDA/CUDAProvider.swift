@@ -78,7 +78,9 @@ package final class CUDAProvider: DeviceProvider {
         do {
             let devices = try driver.devices()
             guard !devices.isEmpty else {
-                return Discovery(driver: driver, reason: "no CUDA device: the driver (CUDA \(driver.version.major).\(driver.version.minor), \(driver.libraryPath)) lists none")
+                return Discovery(
+                    driver: driver,
+                    reason: "no CUDA device: the driver (CUDA \(driver.version.major).\(driver.version.minor), \(driver.libraryPath)) lists none")
             }
             return Discovery(driver: driver, devices: devices)
         } catch {

@@ -7,9 +7,10 @@ import FlowKernelDevice
 /// that no compiler catches, so the table is kept to the few calls `NVRTC` needs.
 struct NVRTCFunctions {
     typealias Strings = UnsafePointer<UnsafePointer<CChar>?>?
-    typealias CreateProgram = @convention(c) (
-        UnsafeMutablePointer<OpaquePointer?>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32, Strings, Strings
-    ) -> Int32
+    typealias CreateProgram =
+        @convention(c) (
+            UnsafeMutablePointer<OpaquePointer?>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32, Strings, Strings
+        ) -> Int32
     typealias CompileProgram = @convention(c) (OpaquePointer?, Int32, Strings) -> Int32
     typealias GetSize = @convention(c) (OpaquePointer?, UnsafeMutablePointer<Int>?) -> Int32
     typealias GetText = @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int32

@@ -82,7 +82,8 @@ public final class CheckRecorder {
             maxAbs = differing.reduce(0.0) { Swift.max($0, Swift.abs(Double(values[$1]) - Double(expected[$1]))) }
             if let first = differing.first {
                 status = .fail
-                detail = "\(differing.count) of \(values.count) values differ bitwise; first at [\(first)]: \(values[first]) "
+                detail =
+                    "\(differing.count) of \(values.count) values differ bitwise; first at [\(first)]: \(values[first]) "
                     + "(0x\(String(values[first].bitPattern, radix: 16))) vs \(expected[first]) (0x\(String(expected[first].bitPattern, radix: 16)))"
             }
         }

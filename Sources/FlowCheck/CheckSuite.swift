@@ -34,31 +34,40 @@ public struct CheckSuite: Sendable {
         let recorder = CheckRecorder(device: device, perturbation: perturbation)
         let cpu = try DeviceRegistry.device(named: "cpu")
         let sections: [(String, (CheckRecorder) -> Void)] = [
-            ("kernels", { r in
-                KernelBuildChecks.runOnDevice(r)
-                if includeNVRTC && r.device.info.kind != .cpu { KernelBuildChecks.runNVRTC(r) }
-            }),
-            ("ops", { r in
-                GemmChecks.run(r)
-                LinearChecks.run(r)
-                ConvChecks.run(r)
-                CouplingChecks.run(r)
-                MLPCouplingChecks.run(r)
-                ChannelCouplingChecks.run(r)
-                SplineChecks.run(r)
-                MixtureChecks.run(r)
-                ChannelChecks.run(r)
-                LUWeightChecks.run(r)
-                ReduceChecks.run(r)
-                ElementwiseChecks.run(r)
-                LayoutChecks.run(r)
-                AdamChecks.run(r)
-            }),
+            (
+                "kernels",
+                { r in
+                    KernelBuildChecks.runOnDevice(r)
+                    if includeNVRTC && r.device.info.kind != .cpu { KernelBuildChecks.runNVRTC(r) }
+                }
+            ),
+            (
+                "ops",
+                { r in
+                    GemmChecks.run(r)
+                    LinearChecks.run(r)
+                    ConvChecks.run(r)
+                    CouplingChecks.run(r)
+                    MLPCouplingChecks.run(r)
+                    ChannelCouplingChecks.run(r)
+                    SplineChecks.run(r)
+                    MixtureChecks.run(r)
+                    ChannelChecks.run(r)
+                    LUWeightChecks.run(r)
+                    ReduceChecks.run(r)
+                    ElementwiseChecks.run(r)
+                    LayoutChecks.run(r)
+                    AdamChecks.run(r)
+                }
+            ),
             ("rng", { r in RandomChecks.run(r, cpu: cpu) }),
-            ("determinism", { r in
-                DeterminismChecks.run(r)
-                TrainingChecks.determinism(r)
-            }),
+            (
+                "determinism",
+                { r in
+                    DeterminismChecks.run(r)
+                    TrainingChecks.determinism(r)
+                }
+            ),
             ("training", { r in TrainingChecks.run(r) }),
         ]
         for (name, body) in sections where self.sections?.contains(name) ?? true {

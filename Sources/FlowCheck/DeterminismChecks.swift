@@ -9,13 +9,29 @@ enum DeterminismChecks {
         var rng = SeededRandom(seed: 101)
         twice(r, "perSampleSum", "[3, 100003]") {
             try r.tensor(rng.floats(3 * 100_003), [3, 100_003])
-        } run: { try $0.perSampleSum() }
-        twice(r, "sum", "[3, 100003]") { try r.tensor(rng.floats(3 * 100_003), [3, 100_003]) } run: { try $0.sum() }
-        twice(r, "normalLogProb", "[3, 100003]") { try r.tensor(rng.floats(3 * 100_003), [3, 100_003]) } run: { try $0.normalLogProb() }
+        } run: {
+            try $0.perSampleSum()
+        }
+        twice(r, "sum", "[3, 100003]") {
+            try r.tensor(rng.floats(3 * 100_003), [3, 100_003])
+        } run: {
+            try $0.sum()
+        }
+        twice(r, "normalLogProb", "[3, 100003]") {
+            try r.tensor(rng.floats(3 * 100_003), [3, 100_003])
+        } run: {
+            try $0.normalLogProb()
+        }
         twice(r, "channelSum squared", "[32, 33, 17, 17]") {
             try r.tensor(rng.floats(32 * 33 * 17 * 17), [32, 33, 17, 17])
-        } run: { try $0.channelSum(squared: true) }
-        twice(r, "featureSum", "[4099, 65]") { try r.tensor(rng.floats(4099 * 65), [4099, 65]) } run: { try $0.featureSum() }
+        } run: {
+            try $0.channelSum(squared: true)
+        }
+        twice(r, "featureSum", "[4099, 65]") {
+            try r.tensor(rng.floats(4099 * 65), [4099, 65])
+        } run: {
+            try $0.featureSum()
+        }
         r.run("conv2dBackward twice", "[4, 16, 24, 24] → 32, k 3×3") {
             let input = try r.tensor(rng.floats(4 * 16 * 24 * 24), [4, 16, 24, 24])
             let weight = try r.tensor(rng.floats(32 * 16 * 3 * 3), [32, 16, 3, 3])

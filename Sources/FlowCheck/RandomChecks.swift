@@ -15,7 +15,8 @@ enum RandomChecks {
                 r.run("random", label) {
                     try r.poison(count)
                     let uniform = try Tensor.random([count], .uniform, seed: seed, counter: counter, on: r.device).toArray()
-                    r.identical("random uniform vs reference", label, uniform, Reference.randomUniform(count: count, seed: seed, counter: counter).map { Float($0) })
+                    r.identical(
+                        "random uniform vs reference", label, uniform, Reference.randomUniform(count: count, seed: seed, counter: counter).map { Float($0) })
                     let normal = try Tensor.random([count], .normal, seed: seed, counter: counter, on: r.device)
                     try r.close(
                         "random normal vs reference", label, normal, Reference.randomNormal(count: count, seed: seed, counter: counter), rtol: 0,

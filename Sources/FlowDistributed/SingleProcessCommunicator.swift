@@ -7,8 +7,14 @@ public final class SingleProcessCommunicator: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func barrier() throws {}
-    public func broadcast(_ bytes: [UInt8], root: Int) throws -> [UInt8] { try check(root); return bytes }
-    public func gather(_ bytes: [UInt8], root: Int) throws -> [UInt8]? { try check(root); return bytes }
+    public func broadcast(_ bytes: [UInt8], root: Int) throws -> [UInt8] {
+        try check(root)
+        return bytes
+    }
+    public func gather(_ bytes: [UInt8], root: Int) throws -> [UInt8]? {
+        try check(root)
+        return bytes
+    }
     public func allGather(_ bytes: [UInt8]) throws -> [UInt8] { bytes }
     public func allToAll(_ bytes: [UInt8]) throws -> [UInt8] { bytes }
     public func abort(code: Int32) -> Never { exit(code) }

@@ -30,8 +30,10 @@ extension KernelDevice: PermuteMatrixCapable {
     ) throws {
         try launchElementwise(
             "layout", "permute_matrix", count: rows * columns,
-            [.int(rows), .int(columns), .buffer(x), .buffer(rowIndices), .buffer(columnIndices), .optionalBuffer(mask),
-             .int(mask == nil ? 0 : 1), .buffer(y)])
+            [
+                .int(rows), .int(columns), .buffer(x), .buffer(rowIndices), .buffer(columnIndices), .optionalBuffer(mask),
+                .int(mask == nil ? 0 : 1), .buffer(y),
+            ])
     }
 
     public func gather(_ view: AxisView, x: any DeviceBuffer, indices: any DeviceBuffer, y: any DeviceBuffer) throws {

@@ -18,7 +18,8 @@ package struct ProgramBinaryCache: Sendable {
         if let custom = environment["FLOWKIT_CACHE_DIR"], !custom.isEmpty {
             return ProgramBinaryCache(directory: custom == "off" ? nil : URL(fileURLWithPath: custom))
         }
-        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
         return ProgramBinaryCache(directory: base.appendingPathComponent("flowkit/kernels"))
     }

@@ -24,8 +24,10 @@ package struct Tuning: Equatable, Sendable {
 
     /// The values as preprocessor definitions, one option each (the form NVRTC takes them in).
     package var defines: [String] {
-        ["-DWGS=\(reductionGroupSize)", "-DEW_WGS=\(elementwiseGroupSize)", "-DGEMM_TSM=\(gemmTileM)", "-DGEMM_TSN=\(gemmTileN)",
-         "-DGEMM_TSK=\(gemmTileK)", "-DGEMM_WPTM=\(gemmWorkPerThreadM)", "-DGEMM_WPTN=\(gemmWorkPerThreadN)"]
+        [
+            "-DWGS=\(reductionGroupSize)", "-DEW_WGS=\(elementwiseGroupSize)", "-DGEMM_TSM=\(gemmTileM)", "-DGEMM_TSN=\(gemmTileN)",
+            "-DGEMM_TSK=\(gemmTileK)", "-DGEMM_WPTM=\(gemmWorkPerThreadM)", "-DGEMM_WPTN=\(gemmWorkPerThreadN)",
+        ]
     }
 
     /// Per-device overrides: (name substring, adjustment). First match wins.

@@ -23,7 +23,8 @@ enum CLPlatform {
         }
         var hint = "OpenCL drivers are installed (\(drivers.joined(separator: ", "))) but list no device."
         if drivers.contains(where: { $0.contains("pocl") }) {
-            hint += " PoCL lists none when it cannot write its cache directory: set POCL_CACHE_DIR to a writable folder"
+            hint +=
+                " PoCL lists none when it cannot write its cache directory: set POCL_CACHE_DIR to a writable folder"
                 + (PoCLCache.redirected.map { " (flowkit pointed it at \($0))" } ?? "") + "."
         }
         return hint + " For a GPU driver, check that the device is visible (e.g. `nvidia-smi`; in a container, `--gpus all`)."

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// The tolerances of the op tests (Tests/FlowRuntimeTests) and of `flowkit check`, kept in one
 /// place so the shipped conformance suite and the Swift tests cannot drift apart. Why each value

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// A device under test; the description names it in test results (`cpu (…)`, `opencl:0 (…)`).
 public struct TestDevice: Sendable, CustomStringConvertible {
@@ -41,7 +41,8 @@ public enum TestDevices {
         }
         if !devices.contains(where: \.isOpenCL) {
             let banner = String(repeating: "!", count: 78)
-            let consequence = isCI
+            let consequence =
+                isCI
                 ? "CI=true: DeviceRegistryTests will FAIL."
                 : "Only the CPU backend is tested; the OpenCL backend is NOT tested."
             let detail = failures.isEmpty ? "" : "\nDevices that failed to open:\n" + failures.joined(separator: "\n")

@@ -22,7 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "A workload: W1, W2, W3, W4, W5 (or realnvp-2d, maf-d16, maf-d64, glow-digits8, nsf-d16).")
     var workload: String?
 
-    @Option(name: .long, help: "Device (cpu, opencl, opencl:N, cuda, cuda:N); for the kernels also 'all'. Default: all for kernels, $FLOWKIT_DEVICE or cpu for workloads.")
+    @Option(
+        name: .long,
+        help: "Device (cpu, opencl, opencl:N, cuda, cuda:N); for the kernels also 'all'. Default: all for kernels, $FLOWKIT_DEVICE or cpu for workloads.")
     var device: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Timed calls per repeat for workloads (default: the protocol's clamp(time budget / call)).")

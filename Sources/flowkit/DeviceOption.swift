@@ -5,7 +5,11 @@ import Foundation
 
 /// `--device`, shared by every command that computes.
 struct DeviceOption: ParsableArguments {
-    @Option(name: .long, help: "Device: cpu, opencl (the first OpenCL device), opencl:N, cuda (the first CUDA device) or cuda:N (see `flowkit devices`). Default: $FLOWKIT_DEVICE, else cpu. Under mpirun or srun a kind without :N means the rank's local-rank device of that kind.")
+    @Option(
+        name: .long,
+        help:
+            "Device: cpu, opencl (the first OpenCL device), opencl:N, cuda (the first CUDA device) or cuda:N (see `flowkit devices`). Default: $FLOWKIT_DEVICE, else cpu. Under mpirun or srun a kind without :N means the rank's local-rank device of that kind."
+    )
     var device: String?
 
     /// Under an MPI launcher a bare kind means this rank's own device of it (`LocalRankDevice`).

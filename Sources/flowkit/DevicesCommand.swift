@@ -23,8 +23,12 @@ struct DevicesCommand: ParsableCommand {
         print("NAME       KIND    NAME / VENDOR / DRIVER")
         for device in devices {
             let memory = String(format: "%.1f GiB", Double(device.memoryBytes) / Double(1 << 30))
-            print("\(device.selector.padding(toLength: 10, withPad: " ", startingAt: 0)) \(device.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(device.name)")
-            print("                   vendor \(device.vendor), driver \(device.driver), \(memory), \(device.computeUnits) compute units, \(device.hardware.rawValue) hardware")
+            print(
+                "\(device.selector.padding(toLength: 10, withPad: " ", startingAt: 0)) \(device.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(device.name)"
+            )
+            print(
+                "                   vendor \(device.vendor), driver \(device.driver), \(memory), \(device.computeUnits) compute units, \(device.hardware.rawValue) hardware"
+            )
         }
         if !DeviceRegistry.hasOpenCL {
             FileHandle.standardError.write(Data("note: no OpenCL device: \(DeviceRegistry.openCLMissingHint)\n".utf8))

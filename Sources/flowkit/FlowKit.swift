@@ -8,7 +8,10 @@ struct FlowKit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowkit",
         abstract: "Normalizing-flow training on CPUs and OpenCL devices.",
-        subcommands: [TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, CheckCommand.self, BenchCommand.self, ServeCommand.self, JobsCommand.self])
+        subcommands: [
+            TrainCommand.self, EvalCommand.self, LogProbCommand.self, SampleCommand.self, DevicesCommand.self, CheckCommand.self, BenchCommand.self,
+            ServeCommand.self, JobsCommand.self,
+        ])
 
     /// Foundation's errors in words (ours and the argument parser's already are).
     static func readable(_ error: any Error) -> any Error {

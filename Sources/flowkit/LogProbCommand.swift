@@ -41,6 +41,10 @@ struct LogProbCommand: ParsableCommand {
         let text = "logprob\n" + logProb.map { $0.isFinite ? "\($0)" : MetricRecord.name(Double($0)) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: out))
         let nonFinite = logProb.count { !$0.isFinite }
-        if nonFinite > 0 { printError("warning: \(nonFinite) of \(logProb.count) log-densities are not finite (written as -inf, inf or nan; -inf: outside the model's support, or a density below what Float represents)") }
+        if nonFinite > 0 {
+            printError(
+                "warning: \(nonFinite) of \(logProb.count) log-densities are not finite (written as -inf, inf or nan; -inf: outside the model's support, or a density below what Float represents)"
+            )
+        }
     }
 }

@@ -8,7 +8,9 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Draw samples from a trained model into a CSV, NPY or (for images) PNG file.",
-        discussion: "Image samples are quantized to the data's integer levels; a PNG holds them as a grid, each image enlarged to at least 32 pixels a side (grey, or RGB for 3-channel images; levels scaled to 0…255). A VAE's samples are its decoder's locations (the mean, or for the discretised logistic the clamped location) at latents drawn from the prior, not draws from p(x|z).")
+        discussion:
+            "Image samples are quantized to the data's integer levels; a PNG holds them as a grid, each image enlarged to at least 32 pixels a side (grey, or RGB for 3-channel images; levels scaled to 0…255). A VAE's samples are its decoder's locations (the mean, or for the discretised logistic the clamped location) at latents drawn from the prior, not draws from p(x|z)."
+    )
 
     @Option(name: .long, parsing: .unconditional, help: "The run directory of a trained model.")
     var runDir: String

@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .long, parsing: .unconditional,
         help:
-            "PostgreSQL store shared by several hosts: postgresql://USER@HOST:PORT/DB, or postgresql://USER@/DB?host=/SOCKET/DIR (default: SQLite in the state directory)."
+            "Keep jobs, data sets and events in PostgreSQL (one server at a time for now): postgresql://USER@HOST:PORT/DB, or postgresql://USER@/DB?host=/SOCKET/DIR (default: SQLite in the state directory)."
     )
     var database: String?
 

@@ -36,10 +36,16 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue the run in --run-dir from its newest checkpoint.")
     var resume = false
 
-    @Option(name: .long, parsing: .unconditional, help: "CPU threads to compute on (default: $FLOWKIT_THREADS, else the number of cores). The results are the same on any count.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "CPU threads to compute on (default: $FLOWKIT_THREADS, else the number of cores). The results are the same on any count.")
     var threads: Int?
 
-    @Flag(name: .long, help: "With --resume: refuse to continue when the checkpoint was computed with other numerics (device, BLAS kernels, kernel compiler, tuning, reduction scheme) instead of continuing with a warning.")
+    @Flag(
+        name: .long,
+        help:
+            "With --resume: refuse to continue when the checkpoint was computed with other numerics (device, BLAS kernels, kernel compiler, tuning, reduction scheme) instead of continuing with a warning."
+    )
     var strictNumerics = false
 
     func validate() throws {
@@ -82,7 +88,7 @@ struct TrainCommand: ParsableCommand {
             launched.finish()
             if launched.isLeader { throw FlowKit.Failure(description: refusal.description) }
             throw ExitCode.failure
-        } catch where launched.size > 1 {
+        } catch  where launched.size > 1 {
             // A rank that cannot set up the exchange would leave the others waiting in it.
             printError("flowkit train, rank \(launched.rank) of \(launched.size): \(ErrorText.describe(error)); aborting every rank")
             launched.abort(code: 1)
@@ -113,12 +119,14 @@ struct TrainCommand: ParsableCommand {
             if let exchangeLibrary { ranks += ", \(exchangeLibrary)" }
         }
         if communicator.isLeader {
-            print("training on \(target.info.selector) (\(computing)\(ranks)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)")
+            print(
+                "training on \(target.info.selector) (\(computing)\(ranks)), \(trainer.flow.parameters.reduce(0) { $0 + $1.value.count }) parameters, run directory \(runDir)"
+            )
         }
         let summary: Trainer.Summary
         do {
             summary = try trainer.train()
-        } catch where communicator.size > 1 {
+        } catch  where communicator.size > 1 {
             // The other ranks would wait for this one in the next exchange forever: end the job.
             printError("flowkit train, rank \(communicator.rank) of \(communicator.size): \(ErrorText.describe(error)); aborting every rank")
             communicator.abort(code: 1)

@@ -54,9 +54,10 @@ struct CLBlastTests {
             let label = "37×53×29 transposeA \(transposeA) transposeB \(transposeB)"
             for (name, actual) in [("ours", result.ours), ("CLBlast", result.theirs)] {
                 #expect(actual.count == expected.count, "\(name) \(label)")
-                let worst = zip(zip(actual, expected), atol).map { pair, tolerance in
-                    abs(Double(pair.0) - pair.1) - (tolerance == 0 ? 0 : tolerance + OpTolerance.gemmRtol * abs(pair.1))
-                }.max() ?? 0
+                let worst =
+                    zip(zip(actual, expected), atol).map { pair, tolerance in
+                        abs(Double(pair.0) - pair.1) - (tolerance == 0 ? 0 : tolerance + OpTolerance.gemmRtol * abs(pair.1))
+                    }.max() ?? 0
                 #expect(worst <= 0, "\(name) \(label): exceeds the tolerance by \(worst)")
                 #expect(!actual.contains { $0.isNaN }, "\(name) \(label) holds NaN")
             }

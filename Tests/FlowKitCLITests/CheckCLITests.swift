@@ -30,9 +30,11 @@ import Testing
         let sections = Set(parsed.rows.compactMap { $0["section"] as? String })
         #expect(sections == ["ops", "rng", "determinism", "training"], "sections \(sections)")
         let ops = Set(parsed.rows.compactMap { ($0["op"] as? String)?.split(separator: " ").first.map(String.init) })
-        for family in ["gemm", "gemmGroup", "gemmRowChain", "linear", "linearBackward", "conv2d", "conv1d", "coupling", "spline", "mixture", "actNorm", "prelu",
-                       "perSampleSum", "channelSum", "normalLogProb", "unary", "binary", "concat", "squeeze2x2", "gather",
-                       "permutedMatrix", "adam", "random", "train"] {
+        for family in [
+            "gemm", "gemmGroup", "gemmRowChain", "linear", "linearBackward", "conv2d", "conv1d", "coupling", "spline", "mixture", "actNorm", "prelu",
+            "perSampleSum", "channelSum", "normalLogProb", "unary", "binary", "concat", "squeeze2x2", "gather",
+            "permutedMatrix", "adam", "random", "train",
+        ] {
             #expect(ops.contains(family), "no \(family) rows")
         }
         let trained = Set(parsed.rows.compactMap { $0["op"] as? String }.filter { $0.hasPrefix("train ") && !$0.hasSuffix("twice") })

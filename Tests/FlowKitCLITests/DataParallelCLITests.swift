@@ -209,7 +209,8 @@ struct DataParallelCLITests {
     @Test func aRankCountThatDoesNotDivideTheMicroBatchesIsRefused() throws {
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
         let config = Self.folder.appendingPathComponent("k3.json")
-        try Data(#"{"data": {"kind": "toy", "name": "banana", "evaluationSize": 500}, "train": {"steps": 2, "batchSize": 96, "microBatches": 3}}"#.utf8).write(to: config)
+        try Data(#"{"data": {"kind": "toy", "name": "banana", "evaluationSize": 500}, "train": {"steps": 2, "batchSize": 96, "microBatches": 3}}"#.utf8).write(
+            to: config)
         let runDir = Self.folder.appendingPathComponent("k3-np2")
         let outcome = try Self.train(config.path, runDir: runDir, ranks: 2)
         #expect(outcome.status != 0)

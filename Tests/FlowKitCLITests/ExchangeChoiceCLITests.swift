@@ -12,11 +12,15 @@ struct ExchangeChoiceCLITests {
             return CLITests.Outcome(status: -1, stdout: "", stderr: "")
         }
         let config = runDir.deletingLastPathComponent().appendingPathComponent("exchange.json")
-        try Data(#"{"data": {"kind": "toy", "name": "banana", "evaluationSize": 200}, "model": {"layers": 2, "hidden": 8}, "train": {"steps": 2, "batchSize": 32, "microBatches": 2}}"#.utf8)
-            .write(to: config)
+        try Data(
+            #"{"data": {"kind": "toy", "name": "banana", "evaluationSize": 200}, "model": {"layers": 2, "hidden": 8}, "train": {"steps": 2, "batchSize": 32, "microBatches": 2}}"#
+                .utf8
+        )
+        .write(to: config)
         let exported = environment.flatMap { ["-x", "\($0.key)=\($0.value)"] }
         return try CLITests.launch(
-            mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2"] + exported + [binary, "train", config.path, "--run-dir", runDir.path, "--threads", "1"])
+            mpirun,
+            ["--allow-run-as-root", "--oversubscribe", "-np", "2"] + exported + [binary, "train", config.path, "--run-dir", runDir.path, "--threads", "1"])
     }
 
     static func folder() throws -> URL {
@@ -37,7 +41,9 @@ struct ExchangeChoiceCLITests {
         let runDir = try Self.folder().appendingPathComponent("run")
         let outcome = try Self.train(["FLOWKIT_EXCHANGE": "nccl"], runDir: runDir)
         #expect(outcome.status != 0)
-        #expect(outcome.stderr.contains("FLOWKIT_EXCHANGE=nccl, but rank(s) 0, 1 cannot use NCCL (this rank: the device is not a CUDA device)"), "\(outcome.stderr)")
+        #expect(
+            outcome.stderr.contains("FLOWKIT_EXCHANGE=nccl, but rank(s) 0, 1 cannot use NCCL (this rank: the device is not a CUDA device)"), "\(outcome.stderr)"
+        )
         #expect(!FileManager.default.fileExists(atPath: runDir.appendingPathComponent("config.json").path))
     }
 

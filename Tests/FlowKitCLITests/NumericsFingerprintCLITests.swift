@@ -51,7 +51,8 @@ import Testing
         #expect((numerics["blasLibrary"] as? String)?.contains("OpenBLAS") == true, "\(numerics)")
         #expect(numerics["reductionScheme"] as? String == "cpu-shape-1")
         // The thread count does not decide the bits, so it is not part of the fingerprint.
-        let resumed = try CLITests.run(["train", config, "--run-dir", run, "--resume", "--strict-numerics", "--steps", "4"], environment: ["FLOWKIT_THREADS": "3"])
+        let resumed = try CLITests.run(
+            ["train", config, "--run-dir", run, "--resume", "--strict-numerics", "--steps", "4"], environment: ["FLOWKIT_THREADS": "3"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(Self.numericsLines(resumed.stderr + resumed.stdout).isEmpty, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("3 threads"), "\(resumed.stdout)")
@@ -117,12 +118,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(run)/checkpoints/step-00000004.json"))
     }
 
-    @Test(arguments: [
-        (["--threads", "0"], [:], "--threads must be in 1...1024, got 0"),
-        (["--threads", "5000"], [:], "--threads must be in 1...1024, got 5000"),
-        ([], ["FLOWKIT_THREADS": "two"], "FLOWKIT_THREADS must be a whole number in 1...1024, got 'two'"),
-        ([], ["FLOWKIT_THREADS": "0"], "FLOWKIT_THREADS must be a whole number in 1...1024, got '0'"),
-    ] as [([String], [String: String?], String)])
+    @Test(
+        arguments: [
+            (["--threads", "0"], [:], "--threads must be in 1...1024, got 0"),
+            (["--threads", "5000"], [:], "--threads must be in 1...1024, got 5000"),
+            ([], ["FLOWKIT_THREADS": "two"], "FLOWKIT_THREADS must be a whole number in 1...1024, got 'two'"),
+            ([], ["FLOWKIT_THREADS": "0"], "FLOWKIT_THREADS must be a whole number in 1...1024, got '0'"),
+        ] as [([String], [String: String?], String)])
     func badThreadCountsAreRefused(arguments: [String], environment: [String: String?], message: String) throws {
         try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true)
         let run = Self.folder.appendingPathComponent("refused-\(UUID().uuidString)").path

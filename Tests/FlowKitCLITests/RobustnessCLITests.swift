@@ -96,8 +96,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: folderOut, withIntermediateDirectories: true)
         let cases: [([String], String)] = [
             (["sample", "--run-dir", run, "-n", "3", "--out", folderOut], "cannot write \(folderOut): it is a folder, not a file"),
-            (["logprob", "--run-dir", run, "--data", points, "--out", Self.path("missing/lp.csv")],
-             "cannot write \(Self.path("missing/lp.csv")): the folder \(Self.path("missing")) does not exist"),
+            (
+                ["logprob", "--run-dir", run, "--data", points, "--out", Self.path("missing/lp.csv")],
+                "cannot write \(Self.path("missing/lp.csv")): the folder \(Self.path("missing")) does not exist"
+            ),
             (["train", "--run-dir", "\(points)/run"], "cannot create the run directory \(points)/run: \(points) exists and is a file, not a folder"),
             (["eval", "--run-dir", run, "--data", Self.folder.path], "cannot read the file: it is a folder, not a file"),
         ]

@@ -46,12 +46,15 @@ import Testing
         Case(name: "realnvp (images)", config: train(digits, #"{"kind": "realnvp", "levels": 2, "steps": 2, "hidden": 32}"#, batch: 64), samples: "npy"),
         Case(
             name: "flowpp (variational dequantization)",
-            config: train(digits, #"{"kind": "flowpp", "levels": 2, "steps": 1, "hidden": 16, "components": 2, "dequantization": "variational", "dequantizerSteps": 1}"#, batch: 64),
+            config: train(
+                digits, #"{"kind": "flowpp", "levels": 2, "steps": 1, "hidden": 16, "components": 2, "dequantization": "variational", "dequantizerSteps": 1}"#,
+                batch: 64),
             samples: "npy"),
         Case(
             name: "vae (images, IAF posterior, RealNVP prior)",
             config: train(
-                digits, #"{"kind": "vae", "latent": 8, "hidden": 128, "posterior": "iaf", "posteriorBlocks": 2, "prior": "realnvp", "layers": 2, "importanceSamples": 4}"#,
+                digits,
+                #"{"kind": "vae", "latent": 8, "hidden": 128, "posterior": "iaf", "posteriorBlocks": 2, "prior": "realnvp", "layers": 2, "importanceSamples": 4}"#,
                 batch: 256),
             samples: "npy"),
     ]

@@ -11,8 +11,7 @@ struct AutoregressiveSubject: CustomStringConvertible, Sendable {
     let eventShape: [Int]
     var contextFeatures = 0
     /// The conditioner, or the transform built on it (then `transform` is set).
-    let build:
-        @Sendable (any Device, inout RandomStream) throws -> (conditioner: any AutoregressiveConditioner, transform: AutoregressiveAffine?)
+    let build: @Sendable (any Device, inout RandomStream) throws -> (conditioner: any AutoregressiveConditioner, transform: AutoregressiveAffine?)
     /// Unit of each input element, and of each output element, in event order.
     let inputUnits: @Sendable (any AutoregressiveConditioner) -> [Int]
     let outputUnits: @Sendable (any AutoregressiveConditioner) -> [Int]
@@ -62,7 +61,9 @@ struct AutoregressiveSubject: CustomStringConvertible, Sendable {
         made("MADE random degrees", features: 6, degrees: .random),
         made("MADE with context", features: 5, contextFeatures: 3, degrees: .sequential),
         // nsf-ar's MADE: a spline's 3K − 1 parameters per feature, feature by feature.
-        made("MADE spline outputs, random degrees, context", features: 5, contextFeatures: 2, degrees: .random, outputsPerFeature: 11, outputLayout: .featureMajor),
+        made(
+            "MADE spline outputs, random degrees, context", features: 5, contextFeatures: 2, degrees: .random, outputsPerFeature: 11,
+            outputLayout: .featureMajor),
         convolutional("PixelCNN", eventShape: [2, 3, 4]) { device, random in
             try PixelCNN(name: "pixelcnn", channels: 2, hidden: 5, layers: 3, random: &random, on: device)
         },

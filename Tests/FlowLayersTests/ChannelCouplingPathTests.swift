@@ -11,17 +11,23 @@ import Testing
 @Suite struct ChannelCouplingPathTests {
     /// (name, channels, context features, coupling builder).
     private static let cases: [(String, Int, Int, @Sendable (any Device, inout RandomStream) throws -> AffineCoupling)] = [
-        ("Glow: interleaved, shift first", 4, 0, { device, random in
-            try AffineCoupling(
-                mask: ChannelMask(channels: 4, interleaved: true, on: device),
-                conditioner: ConvNet(name: "net", inputChannels: 2, outputChannels: 4, hidden: 6, random: &random, on: device),
-                scale: .sigmoidShifted, order: .shiftThenScale, shiftFirst: true)
-        }),
-        ("blocks, kept channels last, odd channels, context", 3, 2, { device, random in
-            try AffineCoupling(
-                mask: ChannelMask(channels: 3, keepFirst: false, on: device),
-                conditioner: ConvNet(name: "net", inputChannels: 2, outputChannels: 2, hidden: 5, contextFeatures: 2, random: &random, on: device))
-        }),
+        (
+            "Glow: interleaved, shift first", 4, 0,
+            { device, random in
+                try AffineCoupling(
+                    mask: ChannelMask(channels: 4, interleaved: true, on: device),
+                    conditioner: ConvNet(name: "net", inputChannels: 2, outputChannels: 4, hidden: 6, random: &random, on: device),
+                    scale: .sigmoidShifted, order: .shiftThenScale, shiftFirst: true)
+            }
+        ),
+        (
+            "blocks, kept channels last, odd channels, context", 3, 2,
+            { device, random in
+                try AffineCoupling(
+                    mask: ChannelMask(channels: 3, keepFirst: false, on: device),
+                    conditioner: ConvNet(name: "net", inputChannels: 2, outputChannels: 2, hidden: 5, contextFeatures: 2, random: &random, on: device))
+            }
+        ),
     ]
 
     @Test(arguments: TestDevices.kernel)

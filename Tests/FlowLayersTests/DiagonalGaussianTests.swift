@@ -13,7 +13,8 @@ import Testing
 
     static func make(_ conditional: Bool, _ device: any Device, perturbation: Float = 0.4) throws -> (DiagonalGaussian, Tensor, Tensor?) {
         var random = RandomStream(seed: 21)
-        let base = conditional
+        let base =
+            conditional
             ? try DiagonalGaussian(eventShape: eventShape, contextFeatures: contextFeatures, hidden: [8], random: &random, on: device)
             : try DiagonalGaussian(eventShape: eventShape, on: device)
         try FlowTestHelpers.perturb(base.parameters, scale: perturbation, random: &random)
@@ -116,7 +117,8 @@ import Testing
         let count = 20000
         var rng = SeededRandom(seed: 41)
         let row = rng.normals(Self.contextFeatures).map(Float.init)
-        let context = conditional
+        let context =
+            conditional
             ? try Tensor((0..<count).flatMap { _ in row }, shape: [count, Self.contextFeatures], on: d.device) : nil
         let single = conditional ? try Tensor(row, shape: [1, Self.contextFeatures], on: d.device) : nil
         let (mean, logStd) = try Self.reference(base, context: single, batch: 1)

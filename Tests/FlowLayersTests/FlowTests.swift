@@ -1,9 +1,10 @@
 import FlowLayers
-@testable import FlowOpenCL
 import FlowRuntime
 import FlowTestSupport
 import Foundation
 import Testing
+
+@testable import FlowOpenCL
 
 /// Flow-level properties: normalisation, sampling consistency, the reversible backward pass and
 /// the non-finite diagnostic.

@@ -1,8 +1,9 @@
-@testable import FlowLayers
 import FlowRuntime
 import FlowTestSupport
 import Foundation
 import Testing
+
+@testable import FlowLayers
 
 /// MADE runs its products in degree order, tile by tile, skipping the masks' zero blocks, on
 /// degree-ordered weights cached between parameter updates. These tests use layers wide enough
@@ -82,10 +83,11 @@ import Testing
         func expectClose(_ actual: [Float], _ reference: [Double], _ magnitude: [Double], _ name: String) {
             let tolerance = Tolerance.accumulated(terms: terms, magnitude: magnitude)
             // Masked-out weights have a zero reference and a zero tolerance: they must be exactly 0.
-            let worst = zip(zip(actual, reference), tolerance).map { pair, bound in
-                let difference = abs(Double(pair.0) - pair.1)
-                return difference == 0 ? 0 : difference / bound
-            }.max() ?? 0
+            let worst =
+                zip(zip(actual, reference), tolerance).map { pair, bound in
+                    let difference = abs(Double(pair.0) - pair.1)
+                    return difference == 0 ? 0 : difference / bound
+                }.max() ?? 0
             #expect(actual.count == reference.count && worst <= 1, "\(what): \(name) off by \(worst)× its tolerance")
         }
         expectClose(try output.toArray(), expected.output, expected.outputMagnitude, "output")
@@ -158,8 +160,10 @@ private struct PlainMADE {
 
     func run(_ joined: [Double], batch: Int, gradOutput: [Double]) -> Result {
         var result = Result()
-        let (values, gradients) = (pass(joined, batch: batch, gradOutput: gradOutput, absolute: false),
-                                   pass(joined.map(abs), batch: batch, gradOutput: gradOutput.map(abs), absolute: true))
+        let (values, gradients) = (
+            pass(joined, batch: batch, gradOutput: gradOutput, absolute: false),
+            pass(joined.map(abs), batch: batch, gradOutput: gradOutput.map(abs), absolute: true)
+        )
         (result.output, result.gradJoined, result.gradWeights, result.gradBiases) = values
         (result.outputMagnitude, result.gradJoinedMagnitude, result.gradWeightMagnitudes, result.gradBiasMagnitudes) = gradients
         return result

@@ -13,7 +13,8 @@ private final class FakeProvider: DeviceProvider {
     init(kind: String, count: Int) {
         self.kind = DeviceKind(rawValue: kind)
         devices = (0..<count).map {
-            DeviceInfo(kind: DeviceKind(rawValue: kind), index: $0, name: "fake \($0)", vendor: "tests", driver: "none", memoryBytes: 1, computeUnits: 1,
+            DeviceInfo(
+                kind: DeviceKind(rawValue: kind), index: $0, name: "fake \($0)", vendor: "tests", driver: "none", memoryBytes: 1, computeUnits: 1,
                 hardware: .other)
         }
     }

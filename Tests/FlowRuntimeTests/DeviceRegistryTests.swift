@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 @Suite struct DeviceRegistryTests {

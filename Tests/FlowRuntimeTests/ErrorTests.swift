@@ -1,7 +1,8 @@
-@testable import FlowOpenCL
 import FlowRuntime
 import FlowTestSupport
 import Testing
+
+@testable import FlowOpenCL
 
 /// Runs `body`, requires it to throw a `FlowError`, and checks that the message names everything
 /// in `mentions` (the op, the shapes, the device), so a user can act on it without a debugger.
@@ -90,7 +91,8 @@ private func devicePairs() -> [(any Device, any Device)] {
             let x = try Tensor.zeros([4, 5], on: first)
             let w = try Tensor.zeros([3, 5], on: second)
             let error = expectFlowError(["linear", "[4, 5]", "[3, 5]"]) { _ = try x.linear(weight: w) }
-            if let error, case .deviceMismatch = error {} else {
+            if let error, case .deviceMismatch = error {
+            } else {
                 Issue.record("expected .deviceMismatch, got \(String(describing: error))")
             }
             let other = try Tensor.zeros([4, 5], on: second)
@@ -106,7 +108,8 @@ private func devicePairs() -> [(any Device, any Device)] {
     @Test(arguments: ["gpu", "opencl:99", "cpu:1", "", "opencl:-1", "cuda:x"])
     func unknownDeviceNamesAreRejected(_ name: String) {
         let error = expectFlowError(["'\(name)'"]) { _ = try DeviceRegistry.device(named: name) }
-        if let error, case .unknownDevice = error {} else {
+        if let error, case .unknownDevice = error {
+        } else {
             Issue.record("expected .unknownDevice for '\(name)', got \(String(describing: error))")
         }
     }
@@ -117,7 +120,8 @@ private func devicePairs() -> [(any Device, any Device)] {
         let error = expectFlowError(["'cuda' is a known device, but none is available here: no CUDA device"]) {
             _ = try DeviceRegistry.device(named: "cuda")
         }
-        if let error, case .unavailableDevice = error {} else {
+        if let error, case .unavailableDevice = error {
+        } else {
             Issue.record("expected .unavailableDevice for 'cuda', got \(String(describing: error))")
         }
     }

@@ -1,11 +1,11 @@
-import Foundation
-import Testing
-
-@testable import FlowCUDA
 import FlowKernelDevice
 import FlowKernels
 import FlowRuntime
 import FlowTestSupport
+import Foundation
+import Testing
+
+@testable import FlowCUDA
 
 /// The kernels are written once for OpenCL C and CUDA C++ (`Kernels/common.cl`). The OpenCL side
 /// is built on every OpenCL device by `OpenCLKernelBuildTests`; this suite compiles every kernel
@@ -90,8 +90,9 @@ import FlowTestSupport
     /// Each file compiles without errors or warnings, to PTX for sm_90 that holds a kernel entry
     /// for every kernel of the file (so none is dropped in one dialect only) and no double-precision
     /// arithmetic (a float math call that resolved to a double overload would show as .f64).
-    @Test(.enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"),
-          arguments: usable, KernelSources.programNames)
+    @Test(
+        .enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"),
+        arguments: usable, KernelSources.programNames)
     func kernelFileCompilesToPTX(_ compiler: Compiler, _ name: String) throws {
         let nvrtc = try compiler.nvrtc()
         let output: (ptx: String, log: String)
@@ -124,8 +125,9 @@ import FlowTestSupport
     /// options: the default tuning, `--fmad=false` where the file asks for it): an ELF image for the
     /// CUDA machine that holds every kernel declared in the file by name, which `cuModuleLoadData`
     /// would load as it is.
-    @Test(.enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"),
-          arguments: usable, KernelSources.programNames)
+    @Test(
+        .enabled(if: runnable, "NVRTC not found: set FLOWKIT_NVRTC_DIR or run .ci/install-packages"),
+        arguments: usable, KernelSources.programNames)
     func kernelFileCompilesToCUBIN(_ compiler: Compiler, _ name: String) throws {
         let nvrtc = try compiler.nvrtc()
         let output: (cubin: [UInt8], log: String)
@@ -141,7 +143,8 @@ import FlowTestSupport
         #expect(log.isEmpty, "\(name).cl: NVRTC reported:\n\(log)")
         let cubin = output.cubin
         // ELF magic, 64-bit, and e_machine (bytes 18-19, little-endian) EM_CUDA = 190.
-        let isCUDAELF = cubin.count > 64 && Array(cubin.prefix(4)) == [0x7F, 0x45, 0x4C, 0x46] && cubin[4] == 2
+        let isCUDAELF =
+            cubin.count > 64 && Array(cubin.prefix(4)) == [0x7F, 0x45, 0x4C, 0x46] && cubin[4] == 2
             && Int(cubin[18]) | Int(cubin[19]) << 8 == 190
         #expect(isCUDAELF, "\(name).cl: not a 64-bit CUDA ELF image (\(cubin.count) bytes)")
         let declared = try Self.matches(of: #"KERNEL\s+void\s+([a-z_][a-z0-9_]*)\s*\("#, in: try KernelSources.source(named: name))
@@ -169,8 +172,9 @@ import FlowTestSupport
         let gemm = try CUDAKernelSource.compile(named: "gemm", architecture: Self.architecture, with: nvrtc).ptx
         func count(_ instructions: String...) -> Int { instructions.map { gemm.components(separatedBy: $0).count - 1 }.reduce(0, +) }
         let fmas = count("fma.rn.f32")
-        print("gemm.cl with NVRTC \(nvrtc.version.major).\(nvrtc.version.minor): \(fmas) fma, "
-            + "\(count("mul.f32", "mul.rn.f32")) mul, \(count("add.f32", "add.rn.f32")) add (f32)")
+        print(
+            "gemm.cl with NVRTC \(nvrtc.version.major).\(nvrtc.version.minor): \(fmas) fma, "
+                + "\(count("mul.f32", "mul.rn.f32")) mul, \(count("add.f32", "add.rn.f32")) add (f32)")
         #expect(fmas > 0, "gemm.cl's PTX has no FMA")
     }
 

@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 /// Extreme inputs (|x| up to 50) with very peaked components: log-scales at the clamp (−7, so

@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 @Suite struct LogisticMixtureTests {
@@ -26,8 +26,9 @@ import Testing
         // The log-dets cancel up to x's error times the slope of log dy/dx (central differences of the reference).
         let slopeOfLog = (0..<spec.count).map { i -> Double in
             let slice = c.slice(data.parameters, i)
-            return abs(FiniteDifference.gradient(
-                of: { Reference.logisticMixtureElement($0[0], slice, c.options, inverse: false).1 }, at: [data.x[i]])[0])
+            return abs(
+                FiniteDifference.gradient(
+                    of: { Reference.logisticMixtureElement($0[0], slice, c.options, inverse: false).1 }, at: [data.x[i]])[0])
         }
         let base = mixtureLogDetTolerance(c, spec, x: data.x, parameters: data.parameters)
         let allowed = (0..<spec.rows).map { r in

@@ -1,7 +1,8 @@
-@testable import FlowOpenCL
 import FlowRuntime
 import FlowTestSupport
 import Testing
+
+@testable import FlowOpenCL
 
 /// `Tensor.mlpAffineCoupling` and its backward, the intent-level op behind vector couplings with
 /// an MLP conditioner: through the device's capability (the CPU's fused op) and through the

@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 /// A reduction over `n` elements is a float32 sum of `n` terms: each output gets

@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 /// Options whose knots are exact in float: with equal logits every share is 1/K, and with the
@@ -121,9 +121,10 @@ private func oneSidedSlope(_ f: (Double) -> Double, at x: Double, direction: Dou
         var rng = SeededRandom(seed: 65)
         let inside = rng.floats(columns, in: -0.999 * bound...0.999 * bound)
         let extreme: [Double] = [.infinity, -.infinity, Double(Float.greatestFiniteMagnitude), -1e30, 1e30]
-        let tails = rng.floats(columns - extreme.count, in: 1.001 * bound...3 * bound).enumerated().map {
-            $0.offset % 2 == 0 ? $0.element : -$0.element
-        } + extreme
+        let tails =
+            rng.floats(columns - extreme.count, in: 1.001 * bound...3 * bound).enumerated().map {
+                $0.offset % 2 == 0 ? $0.element : -$0.element
+            } + extreme
         let mixed = (0..<columns).map { $0 % 2 == 0 ? inside[$0] : tails[$0 % (columns - extreme.count)] }
         let x = inside + tails + mixed
         let data = c.data(3 * columns, seed: 66)
@@ -139,7 +140,8 @@ private func oneSidedSlope(_ f: (Double) -> Double, at x: Double, direction: Dou
             expectIdentical(tailRow.map { y[$0] }, tailRow.map { Float(x[$0]) }, "\(c) inverse=\(inverse) tails are the identity")
             #expect(logDet[1] == 0, "\(c) inverse=\(inverse) tail row log-det \(logDet[1])")
             let expected = Reference.spline(subSpec, inverse: inverse, x: subX, parameters: subParameters)
-            let tolerance = inverse
+            let tolerance =
+                inverse
                 ? splineInverseTolerance(subSpec, x: expected.y, parameters: subParameters)
                 : [Double](repeating: 2e-5, count: subX.count)
             let rowsReport = Closeness.compare(finiteRows.map { Double(y[$0]) }, expected.y, rtol: 1e-5, atol: tolerance)

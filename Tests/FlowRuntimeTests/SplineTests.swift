@@ -1,6 +1,6 @@
-import Foundation
 import FlowRuntime
 import FlowTestSupport
+import Foundation
 import Testing
 
 /// Spline outputs are ~30 float ops on exp/log/softplus values of inputs O(B) (knots are sums of K
@@ -52,8 +52,9 @@ func splineTerms(_ spec: SplineSpec, inverse: Bool, x: [Double], parameters: [Do
         // The log-dets cancel up to x's error times the slope of log dy/dx (central differences of the reference).
         let slopeOfLog = (0..<spec.count).map { i -> Double in
             let slice = data.parameters[i * c.per..<(i + 1) * c.per]
-            return abs(FiniteDifference.gradient(
-                of: { Reference.splineElement($0[0], slice, c.options, inverse: false).1 }, at: [data.x[i]])[0])
+            return abs(
+                FiniteDifference.gradient(
+                    of: { Reference.splineElement($0[0], slice, c.options, inverse: false).1 }, at: [data.x[i]])[0])
         }
         let terms = splineTerms(spec, inverse: false, x: data.x, parameters: data.parameters)
         let allowed = zip(splineLogDetTolerance(spec, terms: terms), 0..<spec.rows).map { base, r in

@@ -55,7 +55,9 @@ struct ChartLayout {
         height = (object["height"] as? NSNumber)?.doubleValue ?? .nan
         frame = Box(object["frame"])
         clip = (object["clip"] as? [[Any]] ?? []).map { $0.compactMap { ($0 as? NSNumber)?.doubleValue } }
-        texts = (object["texts"] as? [[String: Any]] ?? []).map { Text(kind: $0["kind"] as? String ?? "", text: $0["text"] as? String ?? "", box: Box($0["box"])) }
+        texts = (object["texts"] as? [[String: Any]] ?? []).map {
+            Text(kind: $0["kind"] as? String ?? "", text: $0["text"] as? String ?? "", box: Box($0["box"]))
+        }
         keys = (object["keys"] as? [Any] ?? []).map(Box.init)
         curves = object["curves"] as? [String] ?? []
         markers = (object["markers"] as? [[Any]] ?? []).map { (($0.first as? NSNumber)?.doubleValue ?? .nan, ($0.last as? NSNumber)?.doubleValue ?? .nan) }
@@ -68,13 +70,17 @@ struct ChartLayout {
         var found: [String] = []
         let slack = 0.5
         guard frame.width > 0, frame.height > 0 else { return ["no plot frame drawn"] }
-        if viewBox != "0 0 \(Int(width)) \(Int(height))" { found.append("viewBox \(viewBox) is not the chart's \(width)×\(height) pixels: text would be scaled") }
+        if viewBox != "0 0 \(Int(width)) \(Int(height))" {
+            found.append("viewBox \(viewBox) is not the chart's \(width)×\(height) pixels: text would be scaled")
+        }
         for text in texts where text.box.x < -slack || text.box.y < -slack || text.box.right > width + slack || text.box.bottom > height + slack {
             found.append("\(text.kind) '\(text.text)' at \(text.box) is clipped by the \(width)×\(height) picture")
         }
         let legend = texts("legend").map(\.box) + keys
         if legend.isEmpty { found.append("no legend") }
-        for box in legend where box.bottom > frame.y + slack { found.append("a legend entry at \(box) reaches into the plot (top \(frame.y)), onto the curves") }
+        for box in legend where box.bottom > frame.y + slack {
+            found.append("a legend entry at \(box) reaches into the plot (top \(frame.y)), onto the curves")
+        }
         let legendTexts = texts("legend")
         for (i, a) in legendTexts.enumerated() {
             for b in legendTexts[(i + 1)...] where a.box.overlaps(b.box) { found.append("legend entries '\(a.text)' and '\(b.text)' overlap") }
@@ -87,7 +93,8 @@ struct ChartLayout {
         for (x, y) in markers where x < frame.x - slack || x > frame.right + slack || y < frame.y - slack || y > frame.bottom + slack {
             found.append("a marker at (\(x), \(y)) lies outside the plot")
         }
-        let xTicks = texts("x-tick"), yTicks = texts("y-tick")
+        let xTicks = texts("x-tick")
+        let yTicks = texts("y-tick")
         if xTicks.count < 3 || yTicks.count < 3 { found.append("too few tick labels: \(xTicks.count) on x, \(yTicks.count) on y") }
         for tick in xTicks where tick.box.y < frame.bottom - slack { found.append("x tick '\(tick.text)' overlaps the plot") }
         for tick in yTicks where tick.box.right > frame.x + slack { found.append("y tick '\(tick.text)' overlaps the plot") }

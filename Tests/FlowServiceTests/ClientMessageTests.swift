@@ -4,12 +4,14 @@ import Testing
 /// What `flowkit jobs …` and the upload route say when a user gets something wrong: each
 /// message names the file or value and says what to do instead.
 @Suite(.serialized) struct ClientMessageTests {
-    static var config: [String: Any] { [
-        "data": ["kind": "toy", "name": "banana", "evaluationSize": 200],
-        "model": ["kind": "realnvp", "layers": 2, "hidden": 8],
-        // A warm-up and a cosine decay: the logged rates span decades.
-        "train": ["steps": 60, "batchSize": 32, "learningRate": 0.001, "warmupSteps": 20, "schedule": "cosine", "logEvery": 5, "evalEvery": 60],
-    ] }
+    static var config: [String: Any] {
+        [
+            "data": ["kind": "toy", "name": "banana", "evaluationSize": 200],
+            "model": ["kind": "realnvp", "layers": 2, "hidden": 8],
+            // A warm-up and a cosine decay: the logged rates span decades.
+            "train": ["steps": 60, "batchSize": 32, "learningRate": 0.001, "warmupSteps": 20, "schedule": "cosine", "logEvery": 5, "evalEvery": 60],
+        ]
+    }
 
     static func folder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("client-messages-\(UUID().uuidString)")

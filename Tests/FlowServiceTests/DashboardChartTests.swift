@@ -46,9 +46,12 @@ import Testing
         for ((scale, low, high), js) in zip(Self.axes, results) {
             let axis = Axis(scale: scale, low: low, high: high, start: 0, end: 100)
             let rounded = axis.roundedOut()
-            let ticks = rounded.ticks(), raw = axis.ticks(count: 8)
+            let ticks = rounded.ticks()
+            let raw = axis.ticks(count: 8)
             let name = "\(scale) \(low)…\(high)"
-            #expect(Self.number(js["low"]) == rounded.low && Self.number(js["high"]) == rounded.high, "\(name): ends \(js["low"] ?? "") \(js["high"] ?? "") vs \(rounded.low) \(rounded.high)")
+            #expect(
+                Self.number(js["low"]) == rounded.low && Self.number(js["high"]) == rounded.high,
+                "\(name): ends \(js["low"] ?? "") \(js["high"] ?? "") vs \(rounded.low) \(rounded.high)")
             #expect(Self.number(js["step"]) == rounded.step, "\(name): step")
             #expect((js["ticks"] as? [Any])?.map(Self.number) == ticks, "\(name): ticks \(js["ticks"] ?? "") vs \(ticks)")
             #expect(js["labels"] as? [String] == rounded.labels(ticks), "\(name): labels \(js["labels"] ?? "") vs \(rounded.labels(ticks))")

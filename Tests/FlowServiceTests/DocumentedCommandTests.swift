@@ -73,7 +73,9 @@ struct DocumentedCommandTests {
         for text in good {
             var shell = ShellScript()
             let commands = try shell.commands(text, firstLine: 1)
-            #expect(commands.count == 1 && checker.problem(commands[0].words) == nil, "refused: \(text): \(commands.first.flatMap { checker.problem($0.words) } ?? "")")
+            #expect(
+                commands.count == 1 && checker.problem(commands[0].words) == nil,
+                "refused: \(text): \(commands.first.flatMap { checker.problem($0.words) } ?? "")")
         }
     }
 
@@ -87,14 +89,15 @@ struct DocumentedCommandTests {
             echo '{"a":
               1}' | cat
             """, firstLine: 10)
-        #expect(commands.map(\.words) == [
-            ["S=http://127.0.0.1:8080"],
-            ["flowkit", "jobs", "submit", "c.json"],
-            ["JOB=x-0"],
-            ["curl", "http://127.0.0.1:8080/v1/jobs/x-0", "-H", "Accept: text/csv"],
-            ["echo", "{\"a\":\n  1}"],
-            ["cat"],
-        ])
+        #expect(
+            commands.map(\.words) == [
+                ["S=http://127.0.0.1:8080"],
+                ["flowkit", "jobs", "submit", "c.json"],
+                ["JOB=x-0"],
+                ["curl", "http://127.0.0.1:8080/v1/jobs/x-0", "-H", "Accept: text/csv"],
+                ["echo", "{\"a\":\n  1}"],
+                ["cat"],
+            ])
         #expect(commands.map(\.line) == [10, 11, 11, 11, 13, 14])
         for refused in ["cat <<EOF\nx\nEOF", "echo `date`", "(cd x && ls)", "echo 'open"] {
             var reader = ShellScript()

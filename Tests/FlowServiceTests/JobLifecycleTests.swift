@@ -96,7 +96,9 @@ import Testing
         #expect(config.status == 200 && config.json["train"] != nil)
         let metrics = try client.get("/v1/jobs/\(id)/artifacts/metrics.jsonl")
         #expect(metrics.status == 200 && metrics.text.contains("\"event\":\"train\""))
-        for path in ["/v1/jobs/\(id)/artifacts/..%2F..%2Fflowkit.sqlite", "/v1/jobs/\(id)/artifacts/../../flowkit.sqlite", "/v1/jobs/\(id)/artifacts/train.log"] {
+        for path in [
+            "/v1/jobs/\(id)/artifacts/..%2F..%2Fflowkit.sqlite", "/v1/jobs/\(id)/artifacts/../../flowkit.sqlite", "/v1/jobs/\(id)/artifacts/train.log",
+        ] {
             let reply = try client.get(path)
             #expect([400, 404].contains(reply.status) && reply.error != nil, "\(path): \(reply.status)")
         }

@@ -52,15 +52,19 @@ import Testing
         #expect(pauseEvent["step"] as? Int == newest && pauseEvent["checkpointStep"] as? Int == newest, "\(pauseEvent)")
         // The trainer reported the checkpoint as an event of its own.
         let metrics = try client.get("/v1/jobs/\(id)/events?limit=5000").json["events"] as? [[String: Any]] ?? []
-        #expect(metrics.contains { ($0["data"] as? [String: Any])?["event"] as? String == "checkpoint" && ($0["data"] as? [String: Any])?["step"] as? Int == newest })
+        #expect(
+            metrics.contains {
+                ($0["data"] as? [String: Any])?["event"] as? String == "checkpoint" && ($0["data"] as? [String: Any])?["step"] as? Int == newest
+            })
 
         // Resumed, then its server is killed: the trainer checkpoints (parent-death signal) as the
         // server dies, and the restarted server's re-queue event names that checkpoint.
         #expect(try client.request("POST", "/v1/jobs/\(id)/resume").status == 200)
-        #expect(try eventually(timeout: 60) {
-            let job = try client.get("/v1/jobs/\(id)").json
-            return job["status"] as? String == "running" && (job["step"] as? Int ?? 0) == newest
-        })
+        #expect(
+            try eventually(timeout: 60) {
+                let job = try client.get("/v1/jobs/\(id)").json
+                return job["status"] as? String == "running" && (job["step"] as? Int ?? 0) == newest
+            })
         usleep(800_000)
         server.stop(SIGKILL)
         #expect(eventually(timeout: 30) { RestartSafetyTests.processes(mentioning: run).isEmpty }, "trainer outlived its server")

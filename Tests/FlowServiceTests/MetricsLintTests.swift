@@ -35,7 +35,9 @@ import Testing
     static func samples(_ family: String, in text: String) -> [String: Double] {
         var found: [String: Double] = [:]
         for line in text.split(separator: "\n") where line.hasPrefix(family + "{") {
-            guard let close = line.lastIndex(of: "}"), let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)) else { continue }
+            guard let close = line.lastIndex(of: "}"), let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)) else {
+                continue
+            }
             found[String(line[line.index(line.startIndex, offsetBy: family.count + 1)..<close])] = value
         }
         return found
@@ -70,7 +72,9 @@ import Testing
 
         let (status, output) = try Self.lint(text)
         #expect(status == 0 && output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool (exit \(status)): \(output)\n\(text)")
-        for family in ["flowkit_http_requests_total", "flowkit_http_request_errors_total", "flowkit_http_request_duration_seconds", "flowkit_http_active_requests"] {
+        for family in [
+            "flowkit_http_requests_total", "flowkit_http_request_errors_total", "flowkit_http_request_duration_seconds", "flowkit_http_active_requests",
+        ] {
             #expect(text.contains("# HELP \(family) ") && text.contains("# TYPE \(family) "), "\(family) lacks HELP or TYPE:\n\(text)")
         }
 

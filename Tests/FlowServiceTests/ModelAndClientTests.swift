@@ -5,11 +5,13 @@ import Testing
 /// job's run directory, also under many concurrent requests), the dashboard page, and the two
 /// clients (`flowkit jobs …` and `clients/python`) against a running server.
 @Suite(.serialized) struct ModelAndClientTests {
-    static var config: [String: Any] { [
-        "data": ["kind": "toy", "name": "banana", "evaluationSize": 500],
-        "model": ["kind": "realnvp", "layers": 2, "hidden": 16],
-        "train": ["steps": 120, "batchSize": 64, "checkpointEvery": 40, "evalEvery": 40, "logEvery": 10, "seed": 2],
-    ] }
+    static var config: [String: Any] {
+        [
+            "data": ["kind": "toy", "name": "banana", "evaluationSize": 500],
+            "model": ["kind": "realnvp", "layers": 2, "hidden": 16],
+            "train": ["steps": 120, "batchSize": 64, "checkpointEvery": 40, "evalEvery": 40, "logEvery": 10, "seed": 2],
+        ]
+    }
 
     static func finishedJob(_ client: HTTPTestClient) throws -> String {
         let created = try client.post("/v1/jobs", json: ["config": config, "name": "model-routes"])
@@ -80,7 +82,8 @@ import Testing
         let serialLogProb = try client.post("/v1/jobs/\(id)/logprob", json: ["x": [[0.5, 1], [-2, 3.25], [4, -1]]]).text
         let mismatches = Atomic(0)
         DispatchQueue.concurrentPerform(iterations: 24) { index in
-            let reply = index % 2 == 0
+            let reply =
+                index % 2 == 0
                 ? (try? client.post("/v1/jobs/\(id)/samples", json: ["n": 50, "seed": 3]))?.text
                 : (try? client.post("/v1/jobs/\(id)/logprob", json: ["x": [[0.5, 1], [-2, 3.25], [4, -1]]]))?.text
             if reply != (index % 2 == 0 ? serialSamples : serialLogProb) { mismatches.add(1) }

@@ -91,7 +91,9 @@ import Testing
             for id in [trained, long, waiting] { check(try await client.get("/v1/jobs/\(id)"), "GET", "/v1/jobs/{id}", 200) }
             check(try await client.get("/v1/jobs/NOT_AN_ID"), "GET", "/v1/jobs/{id}", 400)
             check(try await client.get("/v1/jobs/\(unknownJob)"), "GET", "/v1/jobs/{id}", 404)
-            for (action, id, status) in [("pause", long, 200), ("pause", long, 409), ("resume", long, 200), ("resume", long, 409), ("cancel", waiting, 200), ("cancel", waiting, 409)] {
+            for (action, id, status) in [
+                ("pause", long, 200), ("pause", long, 409), ("resume", long, 200), ("resume", long, 409), ("cancel", waiting, 200), ("cancel", waiting, 409),
+            ] {
                 check(try await client.request("POST", "/v1/jobs/\(id)/\(action)"), "POST", "/v1/jobs/{id}/\(action)", status)
             }
             for action in ["cancel", "pause", "resume"] {
@@ -115,7 +117,9 @@ import Testing
             let samples = "/v1/jobs/\(trained)/samples"
             for accept in ["application/json", "text/csv", "application/x-npy"] {
                 let body = try JSONSerialization.data(withJSONObject: ["n": 3, "seed": 1])
-                check(try await client.request("POST", samples, headers: ["Accept": accept, "Content-Type": "application/json"], body: body), "POST", "/v1/jobs/{id}/samples", 200)
+                check(
+                    try await client.request("POST", samples, headers: ["Accept": accept, "Content-Type": "application/json"], body: body), "POST",
+                    "/v1/jobs/{id}/samples", 200)
             }
             let png = try JSONSerialization.data(withJSONObject: ["n": 3])
             check(try await client.request("POST", samples, headers: ["Accept": "image/png"], body: png), "POST", "/v1/jobs/{id}/samples", 406)

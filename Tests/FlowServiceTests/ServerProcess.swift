@@ -49,7 +49,9 @@ final class ServerProcess {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("listening on http://127.0.0.1:"), let port = Int(text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+        guard text.hasPrefix("listening on http://127.0.0.1:"),
+            let port = Int(text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        else {
             process.waitUntilExit()
             let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             throw HTTPTestClient.Failure(description: "flowkit serve did not start: stdout '\(text)', stderr: \(stderr)")

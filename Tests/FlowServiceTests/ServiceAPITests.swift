@@ -68,14 +68,14 @@ import Testing
                 #expect(reply.error?.code == "bad_request", "\(words): \(reply.text)")
                 #expect(reply.error?.message.hasPrefix("malformed HTTP request: ") == true, "\(words): \(reply.text)")
                 #expect(try await router.get("/healthz").status == 200)
-        }
-        // The broken upload left nothing behind.
-        #expect((try await router.get("/v1/datasets").json["datasets"] as? [Any])?.isEmpty == true)
-        let uploads = options.stateDirectory + "/uploads"
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: uploads))?.isEmpty ?? true)
-        // A well-formed 400 from a route is left as it was.
-        let badId = try await router.get("/v1/jobs/NOT_AN_ID")
-        #expect(badId.status == 400 && badId.error?.message.contains("job id") == true)
+            }
+            // The broken upload left nothing behind.
+            #expect((try await router.get("/v1/datasets").json["datasets"] as? [Any])?.isEmpty == true)
+            let uploads = options.stateDirectory + "/uploads"
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: uploads))?.isEmpty ?? true)
+            // A well-formed 400 from a route is left as it was.
+            let badId = try await router.get("/v1/jobs/NOT_AN_ID")
+            #expect(badId.status == 400 && badId.error?.message.contains("job id") == true)
         }
     }
 

@@ -122,7 +122,12 @@ struct ShellScript {
                 endCommand()
             case ">", "<":
                 // `2>`: the digits before a redirection are its file descriptor, not a word.
-                if inWord, word.allSatisfy(\.isNumber) { word = ""; inWord = false } else { endWord() }
+                if inWord, word.allSatisfy(\.isNumber) {
+                    word = ""
+                    inWord = false
+                } else {
+                    endWord()
+                }
                 if character == "<" && (peek() == "<" || peek() == "(") {
                     throw ShellSyntaxError(line: line, message: "heredocs and process substitution are not checked; write the command another way")
                 }

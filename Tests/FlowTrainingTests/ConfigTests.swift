@@ -126,11 +126,17 @@ struct ConfigTests {
         (#"{"data": {"kind": "toy", "name": "banana"}, "extra": 1}"#, "config key 'extra': unknown key"),
         (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"steps": 0}}"#, "config key 'train.steps': must be in 1...1000000000, got 0"),
         (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"steps": 1.5}}"#, "config key 'train.steps': expected an integer, got 1.5"),
-        (#"{"data": {"kind": "toy", "name": "banana"}, "train": {"learningRate": "fast"}}"#, "config key 'train.learningRate': expected a number, got \"fast\""),
+        (
+            #"{"data": {"kind": "toy", "name": "banana"}, "train": {"learningRate": "fast"}}"#,
+            "config key 'train.learningRate': expected a number, got \"fast\""
+        ),
         (#"{"data": {"kind": "toy", "name": "bananas"}}"#, "config key 'data.name': 'bananas' is not a toy density"),
         (#"{"data": {"kind": "csv"}}"#, "config key 'data.train': is required for kind csv"),
         (#"{"data": {"kind": "parquet"}}"#, "config key 'data.kind': 'parquet' is not one of"),
-        (#"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "glow", "reversible": 1}}"#, "config key 'model.reversible': expected true or false, got 1"),
+        (
+            #"{"data": {"kind": "toy", "name": "moons"}, "model": {"kind": "glow", "reversible": 1}}"#,
+            "config key 'model.reversible': expected true or false, got 1"
+        ),
         (#"{"data": {"kind": "toy", "name": "moons"}, "train": {"schedule": "linear"}}"#, "config key 'train.schedule': 'linear' is not one of"),
         (#"{"data": 3}"#, "config key 'data': expected an object, got 3"),
         (#"{"data": {"kind": "toy", "name": "banana"}"#, "config: not valid JSON"),

@@ -20,7 +20,8 @@ enum DocLinks {
             }
             guard !inBlock else { continue }
             // Inline code may show link syntax without being a link.
-            let prose = line.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined(separator: " ")
+            let prose = line.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 0 }.map(\.element).joined(
+                separator: " ")
             for match in prose.matches(of: pattern) {
                 let target = String(match.output.1)
                 guard !target.contains("://"), !target.hasPrefix("mailto:") else { continue }
@@ -43,9 +44,11 @@ enum DocLinks {
             }
             guard !inBlock, line.hasPrefix("#") else { continue }
             let title = line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
-            let base = String(title.lowercased().unicodeScalars.filter { scalar in
-                CharacterSet.alphanumerics.contains(scalar) || scalar == " " || scalar == "-" || scalar == "_"
-            }.map(Character.init)).replacingOccurrences(of: " ", with: "-")
+            let base = String(
+                title.lowercased().unicodeScalars.filter { scalar in
+                    CharacterSet.alphanumerics.contains(scalar) || scalar == " " || scalar == "-" || scalar == "_"
+                }.map(Character.init)
+            ).replacingOccurrences(of: " ", with: "-")
             let count = seen[base, default: 0]
             seen[base] = count + 1
             anchors.insert(count == 0 ? base : "\(base)-\(count)")

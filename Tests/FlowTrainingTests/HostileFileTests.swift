@@ -100,8 +100,9 @@ struct HostileFileTests {
     @Test func idxHugeDimensionCountIsAnError() {
         var bytes: [UInt8] = [0, 0, 8, 255]
         bytes += Array(repeating: 0, count: 40)
-        #expect(message { _ = try IDXFile.parse(Data(bytes), file: "many.idx") }
-            == "many.idx: truncated header: 255 dimensions need 1024 header bytes, the file has 44")
+        #expect(
+            message { _ = try IDXFile.parse(Data(bytes), file: "many.idx") }
+                == "many.idx: truncated header: 255 dimensions need 1024 header bytes, the file has 44")
     }
 
     @Test func idxOverflowingShapeIsAnError() {
@@ -133,15 +134,20 @@ struct HostileFileTests {
 
     @Test(arguments: [
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, "tensor 'w' byte range [8, 12] lies outside the data section (8 bytes)"),
-        (#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, "tensor 'w' has shape [4]: needs 16 bytes of data (4 elements of 4 bytes), the file holds 8"),
+        (
+            #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
+            "tensor 'w' has shape [4]: needs 16 bytes of data (4 elements of 4 bytes), the file holds 8"
+        ),
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}"#, "tensor 'w' byte range [-4, 0] lies outside the data section (8 bytes)"),
         (#"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, "tensor 'w' has shape [-1]: dimension 0 is negative (-1)"),
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#, "tensor 'w' byte range [8, 4] ends before it begins"),
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}}"#, "tensor 'w' byte range [0, 8] holds 8 bytes, shape [1] of F32 needs 4"),
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0.5,4]}}"#, "the first data offset of tensor 'w' is not an integer: 0.5"),
         (#"{"w":{"dtype":"F32","shape":[1e300],"data_offsets":[0,4]}}"#, "a dimension of tensor 'w' is not an integer"),
-        (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
-         "tensors 'a' [0, 8] and 'b' [4, 8] overlap"),
+        (
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+            "tensors 'a' [0, 8] and 'b' [4, 8] overlap"
+        ),
         (#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, "duplicate key 'w'"),
         (#"{"__metadata__":{"step":3}}"#, "__metadata__ holds 3, not a string"),
         (#"{"w":{"dtype":"F32","shape":[1]}}"#, "tensor 'w' has a malformed header entry"),
@@ -161,7 +167,8 @@ struct HostileFileTests {
     }
 
     @Test func safetensorsAdjacentAndEmptyTensorsAreFine() throws {
-        let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"#
+        let header =
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"#
             + #""e":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]}}"#
         let (tensors, _) = try SafeTensors.decode(Self.safetensors(header))
         #expect(tensors["a"]?.values == [0] && tensors["b"]?.values == [0] && tensors["e"]?.shape == [0, 3])
@@ -189,7 +196,10 @@ struct HostileFileTests {
 
     @Test func manifestWithADotDotPathIsAnError() {
         let text = message { _ = try CheckpointManifest.decode(Self.manifestJSON(tensorsFile: "../../outside.safetensors"), step: 10) }
-        #expect(text == #"checkpoint manifest: 'tensorsFile' is "../../outside.safetensors", expected "step-00000010.safetensors" (the tensor file beside the manifest)"#)
+        #expect(
+            text
+                == #"checkpoint manifest: 'tensorsFile' is "../../outside.safetensors", expected "step-00000010.safetensors" (the tensor file beside the manifest)"#
+        )
         for name in ["/etc/passwd", "sub/step-00000010.safetensors", "step-00000009.safetensors", ".."] {
             #expect(throws: CheckpointManifest.Invalid.self) { _ = try CheckpointManifest.decode(Self.manifestJSON(tensorsFile: name), step: 10) }
         }

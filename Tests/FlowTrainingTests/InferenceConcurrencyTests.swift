@@ -9,11 +9,13 @@ import Testing
 @Suite(.serialized) struct InferenceConcurrencyTests {
     static func trainedRun(_ model: String, name: String) throws -> RunDirectory {
         let run = RunDirectory(FileManager.default.temporaryDirectory.appendingPathComponent("flowkit-inference-\(name)-\(UUID().uuidString)").path)
-        let config = try TrainingConfig.parse(Data("""
-            {"data": {"kind": "toy", "name": "moons", "evaluationSize": 200},
-             "model": \(model),
-             "train": {"steps": 30, "batchSize": 64, "evalEvery": 15, "checkpointEvery": 15, "seed": 4}}
-            """.utf8))
+        let config = try TrainingConfig.parse(
+            Data(
+                """
+                {"data": {"kind": "toy", "name": "moons", "evaluationSize": 200},
+                 "model": \(model),
+                 "train": {"steps": 30, "batchSize": 64, "evalEvery": 15, "checkpointEvery": 15, "seed": 4}}
+                """.utf8))
         var options = Trainer.Options()
         options.log = { _ in }
         options.warn = { _ in }

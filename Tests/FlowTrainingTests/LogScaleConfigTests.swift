@@ -39,7 +39,8 @@ import Testing
     }
 
     @Test func explicitValuesAreKept() throws {
-        let tanh = try TrainerTests.config(Self.mafText.replacingOccurrences(of: "\"hidden\": 8", with: #""hidden": 8, "logScale": "tanh", "logScaleBound": 1.5"#))
+        let tanh = try TrainerTests.config(
+            Self.mafText.replacingOccurrences(of: "\"hidden\": 8", with: #""hidden": 8, "logScale": "tanh", "logScaleBound": 1.5"#))
         #expect(tanh.model.logScale == .tanh && tanh.model.logScaleBound == 1.5)
         let bound = try LogScaleBound.tanh(1.5)
         let tanhBlocks = Self.blocks(try Self.build(tanh)).allSatisfy { $0.logScaleBound == bound }
@@ -81,7 +82,9 @@ import Testing
             try? FileManager.default.removeItem(at: file)
         }
         let device = try DeviceRegistry.device(named: "cpu")
-        let explicit = Self.mafText.replacingOccurrences(of: "\"hidden\": 8}", with: #""hidden": 8, "logScale": "unbounded"}, "train": {"steps": 30, "batchSize": 64, "checkpointEvery": 30, "evalEvery": 30}"#)
+        let explicit = Self.mafText.replacingOccurrences(
+            of: "\"hidden\": 8}",
+            with: #""hidden": 8, "logScale": "unbounded"}, "train": {"steps": 30, "batchSize": 64, "checkpointEvery": 30, "evalEvery": 30}"#)
         _ = try Trainer(config: TrainerTests.config(explicit), run: run, device: device, options: TrainerTests.quiet).train()
         let points = ArrayData(shape: [4, 2], values: [0, 0, 1, -2, 30, 5, -4, 12])
         let before = try TrainedModel.load(run: run, device: device) { _ in }.logProbabilities(points, on: device)

@@ -43,7 +43,9 @@ import Testing
         ModelCase(
             name: "vae iaf posterior, maf prior", data: banana,
             model: #"{"kind": "vae", "latent": 2, "hidden": 16, "posterior": "iaf", "prior": "maf", "layers": 2, "importanceSamples": 4}"#),
-        ModelCase(name: "vae realnvp prior", data: banana, model: #"{"kind": "vae", "latent": 2, "hidden": 16, "prior": "realnvp", "layers": 2, "importanceSamples": 4}"#),
+        ModelCase(
+            name: "vae realnvp prior", data: banana,
+            model: #"{"kind": "vae", "latent": 2, "hidden": 16, "prior": "realnvp", "layers": 2, "importanceSamples": 4}"#),
         ModelCase(name: "vae bernoulli", data: binary, model: #"{"kind": "vae", "latent": 2, "hidden": 16, "decoder": "bernoulli", "importanceSamples": 4}"#),
         ModelCase(name: "glow", data: digits, model: #"{"kind": "glow", "levels": 2, "steps": 2, "hidden": 16}"#),
         ModelCase(
@@ -73,7 +75,8 @@ import Testing
     }
 
     static func config(_ testCase: ModelCase, folder: URL, steps: Int) throws -> TrainingConfig {
-        let text = #"{"data": "# + testCase.data.replacingOccurrences(of: "FOLDER", with: folder.path) + #", "model": "# + testCase.model
+        let text =
+            #"{"data": "# + testCase.data.replacingOccurrences(of: "FOLDER", with: folder.path) + #", "model": "# + testCase.model
             + #", "train": {"steps": \#(steps), "batchSize": 64, "learningRate": 0.003, "checkpointEvery": \#(steps), "evalEvery": 100000, "logEvery": 100000, "seed": 5}}"#
         return try TrainerTests.config(text)
     }

@@ -45,8 +45,9 @@ struct NumericsCheckTests {
         other.reductionScheme = "cpu-shape-2"
         let line = try #require(try NumericsCheck.resume(recorded: Self.cpu, current: other, step: 3, strict: false))
         #expect(!line.contains("\n"))
-        #expect(line.contains("checkpoint step 3") && line.contains("BLAS kernels: Cooperlake → Haswell")
-            && line.contains("reduction scheme: cpu-shape-1 → cpu-shape-2") && line.contains("not bit-identical"), "\(line)")
+        #expect(
+            line.contains("checkpoint step 3") && line.contains("BLAS kernels: Cooperlake → Haswell")
+                && line.contains("reduction scheme: cpu-shape-1 → cpu-shape-2") && line.contains("not bit-identical"), "\(line)")
         #expect(!line.contains("device:"), "only the fields that differ: \(line)")
         #expect(throws: NumericsCheck.Mismatch.self) { try NumericsCheck.resume(recorded: Self.cpu, current: other, step: 3, strict: true) }
     }
@@ -56,8 +57,9 @@ struct NumericsCheckTests {
             deviceKind: "cuda", deviceName: "NVIDIA H100", kernelCompiler: "CUDA 12.4, NVRTC 12.4", tuning: ["-DWGS=256"],
             reductionScheme: "kernel-1")
         let differences = gpu.differences(from: Self.cpu)
-        #expect(differences.contains("device kind: cpu → cuda") && differences.contains("BLAS kernels: Cooperlake → -")
-            && differences.contains("kernel compiler: - → CUDA 12.4, NVRTC 12.4") && differences.contains("tuning: - → -DWGS=256"), "\(differences)")
+        #expect(
+            differences.contains("device kind: cpu → cuda") && differences.contains("BLAS kernels: Cooperlake → -")
+                && differences.contains("kernel compiler: - → CUDA 12.4, NVRTC 12.4") && differences.contains("tuning: - → -DWGS=256"), "\(differences)")
     }
 
     @Test func noFingerprintIsANoteOrARefusalWhenStrict() throws {

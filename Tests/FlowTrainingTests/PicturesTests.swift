@@ -412,13 +412,20 @@ import Testing
         let heatmap = try #require(try Self.embeddedPNGs(density).first)
         #expect(heatmap.width == 160 && heatmap.height == 160 && heatmap.colorType == 2)
         // Colour bar (gradient with its label), axes titled x1 and x2, run and model in the title.
-        for part in ["<linearGradient", "log density", ">x1<", ">x2<", name, "realnvp", "step 20"] { #expect(density.contains(part), "density.svg lacks \(part)") }
+        for part in ["<linearGradient", "log density", ">x1<", ">x2<", name, "realnvp", "step 20"] {
+            #expect(density.contains(part), "density.svg lacks \(part)")
+        }
         // The heatmap's colours come from the colormap's ends: its peak is viridis yellow.
         let top = Colormap.rgb(1)
-        #expect(stride(from: 0, to: heatmap.pixels.count, by: 3).contains { heatmap.pixels[$0] == top.0 && heatmap.pixels[$0 + 1] == top.1 && heatmap.pixels[$0 + 2] == top.2 })
+        #expect(
+            stride(from: 0, to: heatmap.pixels.count, by: 3).contains {
+                heatmap.pixels[$0] == top.0 && heatmap.pixels[$0 + 1] == top.1 && heatmap.pixels[$0 + 2] == top.2
+            })
 
         let samples = try Self.svg(trainer.run, "samples.svg")
-        for part in ["data (validation split)", "model samples", ">x1<", ">x2<", ChartFrame.gridColour, name] { #expect(samples.contains(part), "samples.svg lacks \(part)") }
+        for part in ["data (validation split)", "model samples", ">x1<", ">x2<", ChartFrame.gridColour, name] {
+            #expect(samples.contains(part), "samples.svg lacks \(part)")
+        }
         #expect(Self.occurrences(of: "<circle", in: samples) > 3000)
         let loss = try Self.svg(trainer.run, "loss.svg")
         #expect(loss.contains(name) && loss.contains("realnvp on banana") && loss.contains("true entropy"))
@@ -435,7 +442,9 @@ import Testing
         let svg = try Self.svg(trainer.run, "samples.svg")
         let bytes = try Data(contentsOf: trainer.run.picture("samples.svg")).count
         #expect(bytes < 100_000, "samples.svg is \(bytes) bytes")
-        for part in ["training data", "temperature T = 1.0", "temperature T = 0.7", "glow on digits"] { #expect(svg.contains(part), "samples.svg lacks \(part)") }
+        for part in ["training data", "temperature T = 1.0", "temperature T = 0.7", "glow on digits"] {
+            #expect(svg.contains(part), "samples.svg lacks \(part)")
+        }
         let panels = try Self.embeddedPNGs(svg)
         #expect(panels.count == 3)
         for panel in panels { #expect(panel.width == 274 && panel.height == 274 && panel.colorType == 0) }

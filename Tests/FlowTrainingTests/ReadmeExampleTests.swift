@@ -13,18 +13,18 @@ import Testing
 struct ReadmeExampleTests {
     @Test func swiftAPIExampleRuns() throws {
         // docs example: begin
-        let device = try DeviceRegistry.defaultDevice()                      // $FLOWKIT_DEVICE, else cpu
+        let device = try DeviceRegistry.defaultDevice()  // $FLOWKIT_DEVICE, else cpu
         var random = RandomStream(seed: 0)
         let flow = try RealNVP(features: 2, layers: 8, hidden: 128).makeFlow(random: &random, on: device)
         let adam = try Adam(parameters: flow.parameters)
         for _ in 0..<100 {
             let x = try Tensor(ToyDensity.banana.sample(512, random: &random), shape: [512, 2], on: device)
             flow.zeroGrad()
-            let (loss, _) = try flow.meanNLLBackward(x)                      // mean NLL; gradients in parameter.grad
+            let (loss, _) = try flow.meanNLLBackward(x)  // mean NLL; gradients in parameter.grad
             try adam.update(learningRate: 1e-3)
             _ = loss
         }
-        let (samples, logProb) = try flow.sampleAndLogProb(100, random: &random, on: device)   // [100, 2], [100]
+        let (samples, logProb) = try flow.sampleAndLogProb(100, random: &random, on: device)  // [100, 2], [100]
         // docs example: end
         #expect(samples.shape == [100, 2] && logProb.shape == [100])
         #expect(try logProb.toArray().allSatisfy(\.isFinite))
@@ -32,13 +32,13 @@ struct ReadmeExampleTests {
 
     @Test func runtimeExampleRuns() throws {
         // docs example: begin
-        let device = try DeviceRegistry.defaultDevice()                  // or .device(named: "opencl")
-        let x = try Tensor.random([512, 64], .normal, seed: 7, on: device) // Philox: same numbers on every device
+        let device = try DeviceRegistry.defaultDevice()  // or .device(named: "opencl")
+        let x = try Tensor.random([512, 64], .normal, seed: 7, on: device)  // Philox: same numbers on every device
         let w = try Tensor.random([128, 64], .uniform, seed: 8, on: device)
         let b = try Tensor.zeros([128], on: device)
-        let h = try x.linear(weight: w, bias: b)                          // y = x · Wᵀ + b  (optional MADE mask)
+        let h = try x.linear(weight: w, bias: b)  // y = x · Wᵀ + b  (optional MADE mask)
         let (y, logDet) = try x.affineCoupling(shift: x, rawScale: x, scale: .expTanh, order: .scaleThenShift)
-        let logp = try y.normalLogProb().applying(.add, logDet)           // per-sample, [512]
+        let logp = try y.normalLogProb().applying(.add, logDet)  // per-sample, [512]
         print(try logp.mean().toArray())
         // docs example: end
         #expect(h.shape == [512, 128] && logp.shape == [512])
@@ -144,7 +144,9 @@ struct ReadmeExampleTests {
         #expect(parsed.count >= 40, "too few keys read from the parser: \(parsed.sorted())")
         #expect(Set(documented).count == documented.count, "a key is listed twice: \(documented)")
         #expect(parsed.subtracting(documented).isEmpty, "keys the parser reads but docs/training.md does not list: \(parsed.subtracting(documented).sorted())")
-        #expect(Set(documented).subtracting(parsed).isEmpty, "keys docs/training.md lists but the parser does not read: \(Set(documented).subtracting(parsed).sorted())")
+        #expect(
+            Set(documented).subtracting(parsed).isEmpty,
+            "keys docs/training.md lists but the parser does not read: \(Set(documented).subtracting(parsed).sorted())")
     }
 
     @Test func jsonBlocksAreConfigsTheParserAccepts() throws {

@@ -79,9 +79,12 @@ struct RunDirectorySafetyTests {
         #expect(message { try AtomicFile.write(Data(), to: missing) }.contains("cannot write \(missing.path): the folder \(base.path)/missing does not exist"))
         let underFile = file.appendingPathComponent("out.csv")
         #expect(message { try AtomicFile.write(Data(), to: underFile) }.contains("cannot write \(underFile.path)"))
-        #expect(message { try FileAccess.makeFolder(file.appendingPathComponent("run").path, what: "run directory") }
-            == "cannot create the run directory \(file.path)/run: \(file.path) exists and is a file, not a folder; choose another path or remove that file")
-        #expect(message { _ = try FileAccess.read(base.path, what: "config file") } == "cannot read the config file \(base.path): it is a folder, not a file; give the path of a file")
+        #expect(
+            message { try FileAccess.makeFolder(file.appendingPathComponent("run").path, what: "run directory") }
+                == "cannot create the run directory \(file.path)/run: \(file.path) exists and is a file, not a folder; choose another path or remove that file")
+        #expect(
+            message { _ = try FileAccess.read(base.path, what: "config file") }
+                == "cannot read the config file \(base.path): it is a folder, not a file; give the path of a file")
         #expect(message { _ = try FileAccess.read(base.appendingPathComponent("nope").path) }.contains("does not exist"))
         // Nothing half-written is left behind by a failed write.
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["a-file"])

@@ -82,7 +82,8 @@ import Testing
     @Test func nonFiniteStepsAreSkippedThenStopTheRun() throws {
         let run = Self.temporaryRun()
         defer { try? FileManager.default.removeItem(at: run.url) }
-        let config = try Self.config("""
+        let config = try Self.config(
+            """
             {"data": {"kind": "toy", "name": "banana", "evaluationSize": 100},
              "model": {"kind": "realnvp", "layers": 2, "hidden": 8},
              "train": {"steps": 50, "batchSize": 32, "maxNonFiniteSteps": 3, "checkpointEvery": 1000, "evalEvery": 1000}}
@@ -152,7 +153,8 @@ import Testing
         var random = SystemRandomNumberGenerator()
         let rows = (0..<200).map { _ in (0..<3).map { _ in String(Double.random(in: -2...2, using: &random)) }.joined(separator: ",") }
         try (rows.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
-        try (rows.prefix(20).joined(separator: "\n") + "\n1e30,1e30,1e30\n").write(to: folder.appendingPathComponent("validation.csv"), atomically: true, encoding: .utf8)
+        try (rows.prefix(20).joined(separator: "\n") + "\n1e30,1e30,1e30\n").write(
+            to: folder.appendingPathComponent("validation.csv"), atomically: true, encoding: .utf8)
         let text = """
             {"data": {"kind": "csv", "train": "\(folder.path)/train.csv", "validation": "\(folder.path)/validation.csv"},
              "model": {"kind": "maf", "layers": 2, "hidden": 16},

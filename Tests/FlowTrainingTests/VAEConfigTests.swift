@@ -17,7 +17,8 @@ struct VAEConfigTests {
         #expect(model.decoder == nil && model.importanceSamples == 100 && model.layers == 4 && model.hidden == 256)
         #expect(try TrainingConfig.parse(config.encoded()) == config)
         let full = try Self.parse(
-            #"{"data": {"kind": "digits"}, "model": {"kind": "vae", "latent": 6, "posterior": "iaf", "posteriorBlocks": 3, "prior": "maf", "decoder": "logistic", "importanceSamples": 7}}"#)
+            #"{"data": {"kind": "digits"}, "model": {"kind": "vae", "latent": 6, "posterior": "iaf", "posteriorBlocks": 3, "prior": "maf", "decoder": "logistic", "importanceSamples": 7}}"#
+        )
         #expect(full.model.posteriorBlocks == 3 && full.model.prior == .maf && full.model.decoder == .logistic && full.model.importanceSamples == 7)
         #expect(try TrainingConfig.parse(full.encoded()) == full)
         // Other kinds save no VAE keys.
@@ -56,10 +57,16 @@ struct VAEConfigTests {
     /// when the model is built, naming the key to change.
     @Test(arguments: [
         (#"{"kind": "digits"}"#, #""decoder": "gaussian""#, "config key 'model.decoder': gaussian models real-valued vectors"),
-        (#"{"kind": "digits"}"#, #""decoder": "bernoulli""#, "config key 'model.decoder': bernoulli needs binary data (levels 0 and 1); these images have 17 levels"),
+        (
+            #"{"kind": "digits"}"#, #""decoder": "bernoulli""#,
+            "config key 'model.decoder': bernoulli needs binary data (levels 0 and 1); these images have 17 levels"
+        ),
         (#"{"kind": "toy", "name": "moons"}"#, #""decoder": "logistic""#, "config key 'model.decoder': logistic (the discretised logistic) needs images"),
         (#"{"kind": "toy", "name": "moons"}"#, #""decoder": "bernoulli""#, "config key 'model.decoder': bernoulli needs a data file of 0/1 values"),
-        (#"{"kind": "toy", "name": "moons", "standardize": true}"#, #""decoder": "bernoulli""#, "config key 'data.standardize': must be false for model.decoder bernoulli"),
+        (
+            #"{"kind": "toy", "name": "moons", "standardize": true}"#, #""decoder": "bernoulli""#,
+            "config key 'data.standardize': must be false for model.decoder bernoulli"
+        ),
         (#"{"kind": "digits", "logitAlpha": 0.05}"#, "", "config key 'data.logitAlpha': applies to flows on dequantized images, not to model.kind vae"),
     ])
     func dataMismatchesAreRefused(data: String, model: String, message: String) throws {

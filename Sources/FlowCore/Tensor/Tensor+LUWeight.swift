@@ -87,8 +87,10 @@ extension Tensor {
         guard parts.permutation.rowOrder.device === parts.lower.device else {
             throw FlowError.deviceMismatch(op: op, detail: "the permutation's indices are on another device than the factors")
         }
-        for (name, tensor, shape) in [("lower", parts.lower, [channels, channels]), ("upper", parts.upper, [channels, channels]),
-                                      ("logS", parts.logS, [channels]), ("signs", parts.signs, [channels])] {
+        for (name, tensor, shape) in [
+            ("lower", parts.lower, [channels, channels]), ("upper", parts.upper, [channels, channels]),
+            ("logS", parts.logS, [channels]), ("signs", parts.signs, [channels]),
+        ] {
             try Validate.shape(op, name, tensor, shape)
         }
     }

@@ -52,7 +52,8 @@ extension Tensor {
             try Validate.shape(op, "weight", b, [outputs, inputs])
             try Validate.shape(op, "gradInput", c, [batch, inputs])
         }
-        if case .forward = kind {} else if bias != nil {
+        if case .forward = kind {
+        } else if bias != nil {
             throw FlowError.invalidArgument(op: op, detail: "only the forward takes a bias")
         }
         return batch

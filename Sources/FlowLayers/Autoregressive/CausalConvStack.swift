@@ -21,7 +21,8 @@ final class CausalConvStack {
         }
         self.layers = layers
         self.activation = activation
-        contextWeight = contextFeatures > 0
+        contextWeight =
+            contextFeatures > 0
             ? Parameter(
                 "\(name).context.weight",
                 try Initialization.uniformFanIn.tensor([layers[0].outputs, contextFeatures], fanIn: contextFeatures, random: &random, on: device))

@@ -25,11 +25,13 @@ extension MADE {
         guard degrees.outputsPerFeature == 2, degrees.outputLayout == .parameterMajor else { return nil }
         let batch = z.shape.first ?? 0
         guard
-            let (x, outputs) = try solveByDegree(z, context: context, solve: { block, noiseRow in
-                // x_d = z_d · exp(α_d) + μ_d for the input of degree d.
-                let shiftAndLogScale = try block.reshaped([1, 2 * batch]).split([batch, batch])
-                return try noiseRow.multiplying(logScaleBound.apply(shiftAndLogScale[1]).unary(.exp)).adding(shiftAndLogScale[0])
-            })
+            let (x, outputs) = try solveByDegree(
+                z, context: context,
+                solve: { block, noiseRow in
+                    // x_d = z_d · exp(α_d) + μ_d for the input of degree d.
+                    let shiftAndLogScale = try block.reshaped([1, 2 * batch]).split([batch, batch])
+                    return try noiseRow.multiplying(logScaleBound.apply(shiftAndLogScale[1]).unary(.exp)).adding(shiftAndLogScale[0])
+                })
         else { return nil }
         // log|det ∂x/∂z| = Σ α: the odd rows of the output state.
         let perFeature = try outputs.reshaped([features, 2 * batch])

@@ -34,11 +34,16 @@ struct MADEDegreeBlocks {
             var counts = [Int](repeating: 0, count: degrees.features + 1)
             for degree in layer { counts[degree] += 1 }
             var running = 0
-            ends.append(counts.map { count in running += count; return running })
+            ends.append(
+                counts.map { count in
+                    running += count
+                    return running
+                })
         }
-        rows.append(inputOrder.flatMap { feature in
-            (0..<degrees.outputsPerFeature).map { Int32(degrees.outputIndex(feature: feature, parameter: $0)) }
-        })
+        rows.append(
+            inputOrder.flatMap { feature in
+                (0..<degrees.outputsPerFeature).map { Int32(degrees.outputIndex(feature: feature, parameter: $0)) }
+            })
         let joinedInput = (0..<contextFeatures).map { Int32(degrees.features + $0) } + inputOrder.map(Int32.init)
         rowOrder = rows
         columnOrder = [joinedInput] + rows.dropLast()

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// A Gaussian with diagonal covariance over the event shape, `N(μ, diag(σ²))` with learnable `μ`
 /// and `log σ` (Glow's learned prior, Kingma & Dhariwal 2018, arXiv:1807.03039, and the base of
@@ -39,7 +39,8 @@ public final class DiagonalGaussian: BaseDistribution {
         mean = Parameter("\(name).mean", try Tensor.zeros(eventShape, on: device))
         logStd = Parameter("\(name).logStd", try Tensor.zeros(eventShape, on: device))
         let features = eventShape.reduce(1, *)
-        network = contextFeatures == 0
+        network =
+            contextFeatures == 0
             ? nil
             : try MLP(name: "\(name).net", sizes: [contextFeatures] + hidden + [2 * features], random: &random, on: device)
     }

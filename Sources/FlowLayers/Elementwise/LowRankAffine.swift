@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Affine map with a lower-triangular plus low-rank matrix, the structured affine bijector of Eric
 /// Jang's normalizing-flow tutorial (TensorFlow's `Affine(scale_tril, scale_perturb_factor,

@@ -51,10 +51,11 @@ public final class ConvNet: Conditioner {
         var residual: [(Conv2dLayer, Conv2dLayer)] = []
         for block in 0..<residualBlocks {
             let prefix = "\(name).block\(block)"
-            residual.append((
-                try Conv2dLayer(name: "\(prefix).conv0", inputs: hidden, outputs: hidden, kernel: 3, random: &random, on: device),
-                try Conv2dLayer(name: "\(prefix).conv1", inputs: hidden, outputs: hidden, kernel: 3, random: &random, on: device)
-            ))
+            residual.append(
+                (
+                    try Conv2dLayer(name: "\(prefix).conv0", inputs: hidden, outputs: hidden, kernel: 3, random: &random, on: device),
+                    try Conv2dLayer(name: "\(prefix).conv1", inputs: hidden, outputs: hidden, kernel: 3, random: &random, on: device)
+                ))
         }
         self.residual = residual
         last = try Conv2dLayer(
@@ -149,7 +150,9 @@ public final class ConvNet: Conditioner {
         guard let context, context.shape == [batch, contextFeatures] else {
             throw FlowError.shapeMismatch(
                 op: "ConvNet",
-                detail: "context \(context?.shape.description ?? "nil"), expected [\(batch), \(contextFeatures)] or an image [\(batch), \(contextFeatures), \(height), \(width)]")
+                detail:
+                    "context \(context?.shape.description ?? "nil"), expected [\(batch), \(contextFeatures)] or an image [\(batch), \(contextFeatures), \(height), \(width)]"
+            )
         }
         // ones[1, B·K, H·W] ⊙ context[B·K] broadcast along axis 1 = context[b, k] at every position.
         let ones = try Tensor.full([1, batch * contextFeatures, height * width], value: 1, on: input.device)

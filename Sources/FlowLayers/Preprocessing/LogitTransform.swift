@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// RealNVP's logit preprocessing (Dinh et al. 2017, arXiv:1605.08803 §4.1), elementwise on data
 /// in `[0, 1]` of any shape, with `p = α + (1 − 2α)·x`:

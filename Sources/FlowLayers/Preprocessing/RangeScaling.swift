@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Scaling from a known data range `[low, high)` to `[0, 1)` (the usual `x/256` of 8-bit images
 /// after dequantization, Dinh et al. 2017, arXiv:1605.08803 §4.1), elementwise on any shape:

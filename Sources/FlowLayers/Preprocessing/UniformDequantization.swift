@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Uniform dequantization of integer data (Theis, van den Oord & Bethge 2016, arXiv:1511.01844;
 /// the preprocessing of RealNVP, Dinh et al. 2017, arXiv:1605.08803 §4.1). For data

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Flow++'s variational dequantization (Ho et al. 2019, arXiv:1902.00275, §3.2): instead of
 /// uniform noise, `u ~ q(u | v)` from a conditional flow trained jointly with the model, so the

@@ -45,15 +45,18 @@ public struct RealNVPImage: Sendable, Equatable {
                         contextFeatures: contextFeatures, residualBlocks: residualBlocks, random: &random, on: device))
             }
             let channels = shape.squeezed[0]
-            let channelCouplings = last ? [] : try (0..<3).map { k -> any Bijector in
-                let prefix = "\(name).level\(index).channel\(k)"
-                let mask = try ChannelMask(channels: channels, keepFirst: k % 2 == 0, on: device)
-                return try AffineCoupling(
-                    name: prefix, mask: mask,
-                    conditioner: ConvNet(
-                        name: "\(prefix).net", inputChannels: mask.keptChannels, outputChannels: 2 * mask.transformedChannels,
-                        hidden: hidden, contextFeatures: contextFeatures, residualBlocks: residualBlocks, random: &random, on: device))
-            }
+            let channelCouplings =
+                last
+                ? []
+                : try (0..<3).map { k -> any Bijector in
+                    let prefix = "\(name).level\(index).channel\(k)"
+                    let mask = try ChannelMask(channels: channels, keepFirst: k % 2 == 0, on: device)
+                    return try AffineCoupling(
+                        name: prefix, mask: mask,
+                        conditioner: ConvNet(
+                            name: "\(prefix).net", inputChannels: mask.keptChannels, outputChannels: 2 * mask.transformedChannels,
+                            hidden: hidden, contextFeatures: contextFeatures, residualBlocks: residualBlocks, random: &random, on: device))
+                }
             levels.append(MultiScale.Level(beforeSqueeze: checkerboards, squeeze: !last, steps: channelCouplings))
         }
         let multiScale = try MultiScale(name: name, inputShape: imageShape, levels: levels)

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Continuous data under a diagonal Gaussian: the decoder emits the mean `μ`, and the log-scale
 /// `log σ_d` is one learned parameter per feature (shared by every example, so the decoder cannot

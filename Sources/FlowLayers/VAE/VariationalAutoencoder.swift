@@ -58,7 +58,9 @@ public final class VariationalAutoencoder: Bijector {
         guard features >= 1, latent >= 1, posteriorBlocks >= 0, evaluationSamples >= 1 else {
             throw FlowError.invalidArgument(
                 op: "VariationalAutoencoder(\(name))",
-                detail: "data shape \(dataShape), latent \(latent), posterior blocks \(posteriorBlocks), evaluation samples \(evaluationSamples): need positive sizes")
+                detail:
+                    "data shape \(dataShape), latent \(latent), posterior blocks \(posteriorBlocks), evaluation samples \(evaluationSamples): need positive sizes"
+            )
         }
         self.name = name
         self.dataShape = dataShape

@@ -42,7 +42,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible, Sendable {
     }
 
     static func methodNotAllowed(_ method: HTTPRequest.Method, _ path: String, allowed: [String]) -> APIError {
-        var error = APIError(.methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))")
+        var error = APIError(
+            .methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))")
         error.headers[.allow] = allowed.joined(separator: ", ")
         return error
     }

@@ -93,13 +93,15 @@ struct JobSubmission {
                 }
             guard accepted.contains(record.format) else {
                 throw APIError.invalidConfig(
-                    "config key '\(key)': data set \(id) is a \(record.format.rawValue) file; data.kind \(kind ?? "?") reads \(accepted.map(\.rawValue).joined(separator: " or "))")
+                    "config key '\(key)': data set \(id) is a \(record.format.rawValue) file; data.kind \(kind ?? "?") reads \(accepted.map(\.rawValue).joined(separator: " or "))"
+                )
             }
             return (paths.dataset(id, format: record.format).path, id)
         }
         guard let root = options.dataRoot else {
             throw APIError.invalidConfig(
-                "config key '\(key)': '\(reference)' is not an uploaded data set; name one as \"dataset:<id>\" (this server has no --data-root for files by path)")
+                "config key '\(key)': '\(reference)' is not an uploaded data set; name one as \"dataset:<id>\" (this server has no --data-root for files by path)"
+            )
         }
         guard let rootReal = realpath(root, nil) else {
             throw APIError.internalError("the data root \(root) cannot be resolved")

@@ -24,7 +24,8 @@ enum ModelRoutes {
                     }
                     values = try await model.logProbabilities(CSVFile.parse(text, file: "request body"), name: "request body")
                 } else {
-                    values = try await model.logProbabilities(rows: rows(try await RequestJSON.read(request, limit: core.options.maxJSONBytes)), name: "request body")
+                    values = try await model.logProbabilities(
+                        rows: rows(try await RequestJSON.read(request, limit: core.options.maxJSONBytes)), name: "request body")
                 }
             } catch let error as DataError {
                 throw APIError.invalidData("\(error)")
@@ -36,7 +37,9 @@ enum ModelRoutes {
             let body = try await RequestJSON.read(request, limit: core.options.maxJSONBytes)
             guard case let .object(fields) = body else { throw APIError.badRequest("the body must be a JSON object {\"n\": …}") }
             let known: Set = ["n", "seed", "temperature"]
-            if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) { throw APIError.badRequest("unknown key '\(unknown)'; known: n, seed, temperature") }
+            if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+                throw APIError.badRequest("unknown key '\(unknown)'; known: n, seed, temperature")
+            }
             let n = try integer(fields["n"], "n", in: 1...maximumSamples) ?? 100
             let seed = try integer(fields["seed"], "seed", in: ConfigLimits.seed) ?? 0
             var temperature: Float = 1
@@ -108,7 +111,9 @@ enum ModelRoutes {
             return binary(NPYFile.encode(shape: shape, values: values), contentType: "application/x-npy")
         }
         if accept.contains("image/png") {
-            guard model.isImage, shape.count == 4 else { throw APIError(.notAcceptable, "not_acceptable", "PNG samples are for image models; ask for JSON, CSV or NPY") }
+            guard model.isImage, shape.count == 4 else {
+                throw APIError(.notAcceptable, "not_acceptable", "PNG samples are for image models; ask for JSON, CSV or NPY")
+            }
             do {
                 return binary(try ImageGrid.render(values, shape: shape, levels: model.levels ?? 256).encoded(), contentType: "image/png")
             } catch {
@@ -120,10 +125,11 @@ enum ModelRoutes {
             let text = rows.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n") + "\n"
             return JSONResponse.text(text, contentType: "text/csv; charset=utf-8")
         }
-        return JSONResponse.make(.object([
-            "shape": .array(shape.map { .number(Double($0)) }), "model": .string(model.source),
-            "samples": .array(rows.map { .array($0.map { JSONText.number(Double($0)) }) }),
-        ]))
+        return JSONResponse.make(
+            .object([
+                "shape": .array(shape.map { .number(Double($0)) }), "model": .string(model.source),
+                "samples": .array(rows.map { .array($0.map { JSONText.number(Double($0)) }) }),
+            ]))
     }
 
     private static func binary(_ data: Data, contentType: String) -> Response {

@@ -44,10 +44,11 @@ public struct ChannelCouplingCase: Sendable, CustomStringConvertible {
                 order: .scaleThenShift),
         ]
         var rng = SeededRandom(seed: 62)
-        return tests.map { draw($0, &rng) } + check.map { spec in
-            var own = SeededRandom(seed: 63)
-            return draw(spec, &own)
-        }
+        return tests.map { draw($0, &rng) }
+            + check.map { spec in
+                var own = SeededRandom(seed: 63)
+                return draw(spec, &own)
+            }
     }()
 
     private static func draw(_ spec: ChannelCouplingSpec, _ rng: inout SeededRandom) -> ChannelCouplingCase {

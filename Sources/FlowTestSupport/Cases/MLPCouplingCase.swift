@@ -19,27 +19,29 @@ public struct MLPCouplingCase: Sendable, CustomStringConvertible {
     /// no hidden layer, context or none, half and alternating columns, every scale, order and
     /// parameter layout; the last two are a 2-D RealNVP's shape and an odd one with context
     /// (`flowkit check`'s own before the registry).
-    public static let all: [MLPCouplingCase] = [
-        MLPCouplingShape(
-            rows: 83, kept: [0, 1], transformed: [2, 3, 4], contextFeatures: 0, hidden: [70, 1], scale: .expTanh,
-            order: .scaleThenShift, shiftFirst: false),
-        MLPCouplingShape(
-            rows: 600, kept: [0, 2, 4], transformed: [1, 3, 5], contextFeatures: 3, hidden: [70, 70], scale: .sigmoidShifted,
-            order: .shiftThenScale, shiftFirst: true),
-        MLPCouplingShape(
-            rows: 1, kept: [1], transformed: [0], contextFeatures: 0, hidden: [], scale: .expTanh, order: .shiftThenScale,
-            shiftFirst: true),
-        MLPCouplingShape(
-            rows: 37, kept: [2], transformed: [0, 1], contextFeatures: 2, hidden: [5], scale: .sigmoidShifted,
-            order: .scaleThenShift, shiftFirst: false),
-    ].map { MLPCouplingCase($0, seed: 97) } + [
-        MLPCouplingShape(
-            rows: 600, kept: [0], transformed: [1], contextFeatures: 0, hidden: [128, 128], scale: .expTanh,
-            order: .scaleThenShift, shiftFirst: false),
-        MLPCouplingShape(
-            rows: 37, kept: [0, 2, 4], transformed: [1, 3], contextFeatures: 3, hidden: [33], scale: .sigmoidShifted,
-            order: .shiftThenScale, shiftFirst: true),
-    ].map { MLPCouplingCase($0, seed: 46) }
+    public static let all: [MLPCouplingCase] =
+        [
+            MLPCouplingShape(
+                rows: 83, kept: [0, 1], transformed: [2, 3, 4], contextFeatures: 0, hidden: [70, 1], scale: .expTanh,
+                order: .scaleThenShift, shiftFirst: false),
+            MLPCouplingShape(
+                rows: 600, kept: [0, 2, 4], transformed: [1, 3, 5], contextFeatures: 3, hidden: [70, 70], scale: .sigmoidShifted,
+                order: .shiftThenScale, shiftFirst: true),
+            MLPCouplingShape(
+                rows: 1, kept: [1], transformed: [0], contextFeatures: 0, hidden: [], scale: .expTanh, order: .shiftThenScale,
+                shiftFirst: true),
+            MLPCouplingShape(
+                rows: 37, kept: [2], transformed: [0, 1], contextFeatures: 2, hidden: [5], scale: .sigmoidShifted,
+                order: .scaleThenShift, shiftFirst: false),
+        ].map { MLPCouplingCase($0, seed: 97) }
+        + [
+            MLPCouplingShape(
+                rows: 600, kept: [0], transformed: [1], contextFeatures: 0, hidden: [128, 128], scale: .expTanh,
+                order: .scaleThenShift, shiftFirst: false),
+            MLPCouplingShape(
+                rows: 37, kept: [0, 2, 4], transformed: [1, 3], contextFeatures: 3, hidden: [33], scale: .sigmoidShifted,
+                order: .shiftThenScale, shiftFirst: true),
+        ].map { MLPCouplingCase($0, seed: 46) }
 
     /// Forward (output, log-det, the tape's conditioner output and layer inputs), inverse and
     /// backward (∂x, ∂context exactly when there is a context, every ∂W and ∂b) through the

@@ -10,13 +10,15 @@ public struct NormalLogProbCase: Sendable, CustomStringConvertible {
 
     /// Normal inputs (seed 61) on every reduction shape, and uniform ones in [−3, 3] on
     /// `flowkit check`'s own shapes before the registry.
-    public static let all: [NormalLogProbCase] = ReduceCases.shapes.map { shape in
-        var rng = SeededRandom(seed: 61)
-        return NormalLogProbCase(shape: shape, x: rng.normals(shape.reduce(1, *)))
-    } + [[1, 1], [7, 33], [130, 257]].map { shape in
-        var rng = SeededRandom(seed: UInt64(shape[0] * shape[1] + 7))
-        return NormalLogProbCase(shape: shape, x: rng.floats(shape[0] * shape[1], in: -3...3))
-    }
+    public static let all: [NormalLogProbCase] =
+        ReduceCases.shapes.map { shape in
+            var rng = SeededRandom(seed: 61)
+            return NormalLogProbCase(shape: shape, x: rng.normals(shape.reduce(1, *)))
+        }
+        + [[1, 1], [7, 33], [130, 257]].map { shape in
+            var rng = SeededRandom(seed: UInt64(shape[0] * shape[1] + 7))
+            return NormalLogProbCase(shape: shape, x: rng.floats(shape[0] * shape[1], in: -3...3))
+        }
 
     public func run(on d: TestDevice) throws -> OpComparison {
         let (rows, columns) = (shape[0], x.count / shape[0])

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// Flat index of element `[o, m, i]` of an `[outer, mid, inner]` view.

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// The bounded scale `s(h)`, its log and their derivatives with respect to `h`.

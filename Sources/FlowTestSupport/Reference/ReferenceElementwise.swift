@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// `f(x)` for one value, in Double with Foundation's libm.

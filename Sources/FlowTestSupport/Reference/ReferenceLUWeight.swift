@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 /// Glow's LU-parametrised weight in Double, with every matrix written out: `P` from the row order
 /// (`P[rowOrder[i], i] = 1`), the masked triangles, and the products as plain triple loops.
@@ -70,7 +70,8 @@ public struct ReferenceLUWeight: Sendable {
         return (
             lower: Tolerance.accumulated(terms: 2 * n, magnitude: lowerMagnitude, termError: 1e-6),
             upper: Tolerance.accumulated(terms: n, magnitude: upperMagnitude),
-            logS: Tolerance.accumulated(terms: n + gradLogDet.count, magnitude: logSMagnitude, termError: 1e-6))
+            logS: Tolerance.accumulated(terms: n + gradLogDet.count, magnitude: logSMagnitude, termError: 1e-6)
+        )
     }
 
     /// `A · B` for `n × n` matrices.
@@ -91,6 +92,7 @@ public struct ReferenceLUWeight: Sendable {
         return (
             lower: (0..<n * n).map { e in e % n < e / n ? lowerFull[e] : 0 },
             upper: (0..<n * n).map { e in e % n > e / n ? upperGrad[e] : 0 },
-            logS: (0..<n).map { upperGrad[$0 * n + $0] * diagonal[$0] + logDetShare })
+            logS: (0..<n).map { upperGrad[$0 * n + $0] * diagonal[$0] + logDetShare }
+        )
     }
 }

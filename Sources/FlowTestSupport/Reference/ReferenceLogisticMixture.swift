@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// `log(1 + e^t)` in Double without overflow.
@@ -61,9 +61,15 @@ extension Reference {
         var (lo, hi) = (-1.0, 1.0)
         // Bounded: 1100 doublings pass Double's range, so a non-finite v ends here too.
         var steps = 0
-        while steps < 1100, logisticMixtureValue(lo, p, o) > v { lo *= 2; steps += 1 }
+        while steps < 1100, logisticMixtureValue(lo, p, o) > v {
+            lo *= 2
+            steps += 1
+        }
         steps = 0
-        while steps < 1100, logisticMixtureValue(hi, p, o) < v { hi *= 2; steps += 1 }
+        while steps < 1100, logisticMixtureValue(hi, p, o) < v {
+            hi *= 2
+            steps += 1
+        }
         for _ in 0..<200 {
             let mid = 0.5 * (lo + hi)
             guard mid > lo, mid < hi else { break }

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// One element's knots `x_0…x_K`, `y_0…y_K` and knot derivatives `δ_0…δ_K`, in Double.

@@ -1,5 +1,5 @@
-import Foundation
 import FlowRuntime
+import Foundation
 
 extension Reference {
     /// One Adam/AdamW step in PyTorch's form, entirely in Double (bias corrections included):

@@ -18,7 +18,9 @@ public enum NumericsCheck {
         guard let recorded else {
             let reason = "checkpoint step \(step) records no numerics fingerprint (written by an older flowkit)"
             if strict {
-                throw Mismatch(message: "--strict-numerics: \(reason), so a bit-identical continuation cannot be checked; resume without --strict-numerics to continue anyway")
+                throw Mismatch(
+                    message:
+                        "--strict-numerics: \(reason), so a bit-identical continuation cannot be checked; resume without --strict-numerics to continue anyway")
             }
             return "note: \(reason); whether this device computes the same bits cannot be checked"
         }

@@ -108,7 +108,8 @@ public enum SafeTensors {
                 throw FormatError(message: "tensor '\(name)' byte range [\(begin), \(end)] lies outside the data section (\(body.count) bytes)")
             }
             guard end - begin == byteCount else {
-                throw FormatError(message: "tensor '\(name)' byte range [\(begin), \(end)] holds \(end - begin) bytes, shape \(shape) of F32 needs \(byteCount)")
+                throw FormatError(
+                    message: "tensor '\(name)' byte range [\(begin), \(end)] holds \(end - begin) bytes, shape \(shape) of F32 needs \(byteCount)")
             }
             ranges.append((name, begin..<end))
             var values = [Float](repeating: 0, count: byteCount / 4)

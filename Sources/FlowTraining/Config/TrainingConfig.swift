@@ -118,7 +118,8 @@ public struct DataConfig: Codable, Equatable, Sendable {
 }
 
 public struct ModelConfig: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case realnvp, glow, nice, maf, iaf, nsf
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case realnvp, glow, nice, maf, iaf, nsf
         /// The autoregressive spline flow (MADE-conditioned splines).
         case nsfAR = "nsf-ar"
         /// Flow++'s logistic-mixture couplings on Glow's multi-scale layout (images).

@@ -36,10 +36,11 @@ enum Pictures {
     /// non-finite value is written as JSON null, see `MetricRecord`), and training lines at a
     /// step with a `skip` event, whose loss may be only a placeholder.
     static func series(_ metrics: [[String: JSONValue]], event: String, key: String) -> [(Double, Double)] {
-        let skipped = Set(metrics.compactMap { line -> Double? in
-            guard case .string("skip")? = line["event"], case let .number(step)? = line["step"] else { return nil }
-            return step
-        })
+        let skipped = Set(
+            metrics.compactMap { line -> Double? in
+                guard case .string("skip")? = line["event"], case let .number(step)? = line["step"] else { return nil }
+                return step
+            })
         return metrics.compactMap { line in
             guard case .string(event)? = line["event"], case let .number(step)? = line["step"], step.isFinite,
                 case let .number(value)? = line[key], value.isFinite
@@ -181,7 +182,8 @@ enum Pictures {
         var plot = SVGPlot(width: 2 * (side + 90) + 10, height: side + 130)
         plot.trainingStep = trainer.state.step
         plot.text("Data and model samples — \(title)", x: 20, y: 26, size: 15, bold: true)
-        for (panel, points, colour, name) in [(0, data, trainColour, "data (validation split)"), (1, model, validationColour, "model samples (temperature 1)")] {
+        for (panel, points, colour, name) in [(0, data, trainColour, "data (validation split)"), (1, model, validationColour, "model samples (temperature 1)")]
+        {
             let frame = ChartFrame(left: 70 + Double(panel) * (side + 90), top: 62, width: side, height: side, x: (x0, x1), y: (y0, y1))
             frame.drawGrid(into: &plot)
             var inside: [(Double, Double)] = []
@@ -245,8 +247,12 @@ enum Pictures {
         plot.text("Learned density — \(title)", x: 20, y: 26, size: 15, bold: true)
         try plot.image(image, x: frame.left, y: frame.top, width: frame.width, height: frame.height, smooth: true)
         // Grid lines over the heatmap, faint, to read positions off it.
-        for tick in frame.x.ticks() { plot.line(frame.x.position(tick), frame.top, frame.x.position(tick), frame.bottom, stroke: "#ffffff", width: 0.5, dash: "2 3") }
-        for tick in frame.y.ticks() { plot.line(frame.left, frame.y.position(tick), frame.right, frame.y.position(tick), stroke: "#ffffff", width: 0.5, dash: "2 3") }
+        for tick in frame.x.ticks() {
+            plot.line(frame.x.position(tick), frame.top, frame.x.position(tick), frame.bottom, stroke: "#ffffff", width: 0.5, dash: "2 3")
+        }
+        for tick in frame.y.ticks() {
+            plot.line(frame.left, frame.y.position(tick), frame.right, frame.y.position(tick), stroke: "#ffffff", width: 0.5, dash: "2 3")
+        }
         frame.drawAxes(into: &plot, xTitle: xTitle, yTitle: yTitle)
         plot.text("log p(x) on a \(side)×\(side) grid", x: frame.left, y: frame.top - 8, size: 12)
 
@@ -262,7 +268,9 @@ enum Pictures {
             plot.text(label, x: barLeft + 24, y: py + 4, size: ChartFrame.tickSize, fill: ChartFrame.labelColour)
         }
         let barLabelX = barLeft + 24 + (bar.labels(ticks).map { ChartFrame.textWidth($0) }.max() ?? 20) + 16
-        plot.text("log density, nats (≤ peak − \(Int(densityRange)) shown darkest)", x: barLabelX, y: frame.top + frame.height / 2, size: 12, anchor: "middle", rotate: -90)
+        plot.text(
+            "log density, nats (≤ peak − \(Int(densityRange)) shown darkest)", x: barLabelX, y: frame.top + frame.height / 2, size: 12, anchor: "middle",
+            rotate: -90)
         try AtomicFile.write(Data(plot.document.utf8), to: trainer.run.picture("density.svg"))
     }
 

@@ -36,7 +36,8 @@ struct SVGPlot {
     mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, dash: String? = nil) {
         let dashed = dash.map { #" stroke-dasharray="\#($0)""# } ?? ""
         elements.append(
-            #"<line x1="\#(Self.f(x1))" y1="\#(Self.f(y1))" x2="\#(Self.f(x2))" y2="\#(Self.f(y2))" stroke="\#(stroke)" stroke-width="\#(Self.f(width))"\#(dashed)/>"#)
+            #"<line x1="\#(Self.f(x1))" y1="\#(Self.f(y1))" x2="\#(Self.f(x2))" y2="\#(Self.f(y2))" stroke="\#(stroke)" stroke-width="\#(Self.f(width))"\#(dashed)/>"#
+        )
     }
 
     /// Many equal circles in one group, their shared attributes written once.
@@ -54,7 +55,8 @@ struct SVGPlot {
         let text = points.map { "\(Self.f($0.0)),\(Self.f($0.1))" }.joined(separator: " ")
         let clipping = clip.map { #" clip-path="url(#\#($0))""# } ?? ""
         elements.append(
-            #"<polyline fill="none" stroke="\#(stroke)" stroke-width="\#(Self.f(width))" stroke-opacity="\#(opacity)" stroke-linejoin="round"\#(clipping) points="\#(text)"/>"#)
+            #"<polyline fill="none" stroke="\#(stroke)" stroke-width="\#(Self.f(width))" stroke-opacity="\#(opacity)" stroke-linejoin="round"\#(clipping) points="\#(text)"/>"#
+        )
     }
 
     /// `rotate` turns the text about its anchor point (−90 for a y-axis label).
@@ -64,7 +66,8 @@ struct SVGPlot {
         let weight = bold ? #" font-weight="bold""# : ""
         let turn = rotate.map { #" transform="rotate(\#(Self.f($0)) \#(Self.f(x)) \#(Self.f(y)))""# } ?? ""
         elements.append(
-            #"<text x="\#(Self.f(x))" y="\#(Self.f(y))" font-family="DejaVu Sans, Verdana, sans-serif" font-size="\#(Self.f(size))" text-anchor="\#(anchor)" fill="\#(fill)"\#(weight)\#(turn)>\#(Self.escape(string))</text>"#)
+            #"<text x="\#(Self.f(x))" y="\#(Self.f(y))" font-family="DejaVu Sans, Verdana, sans-serif" font-size="\#(Self.f(size))" text-anchor="\#(anchor)" fill="\#(fill)"\#(weight)\#(turn)>\#(Self.escape(string))</text>"#
+        )
     }
 
     /// A rectangle other elements can be clipped to (a chart's plotting area); returns its id.
@@ -93,7 +96,8 @@ struct SVGPlot {
         let rendering = smooth ? "optimizeQuality" : "optimizeSpeed"
         let style = smooth ? "" : #" style="image-rendering:pixelated""#
         elements.append(
-            #"<image x="\#(Self.f(x))" y="\#(Self.f(y))" width="\#(Self.f(width))" height="\#(Self.f(height))" preserveAspectRatio="none" image-rendering="\#(rendering)"\#(style) href="data:image/png;base64,\#(encoded)"/>"#)
+            #"<image x="\#(Self.f(x))" y="\#(Self.f(y))" width="\#(Self.f(width))" height="\#(Self.f(height))" preserveAspectRatio="none" image-rendering="\#(rendering)"\#(style) href="data:image/png;base64,\#(encoded)"/>"#
+        )
     }
 
     private mutating func identifier(_ prefix: String) -> String {
@@ -103,7 +107,8 @@ struct SVGPlot {
 
     var document: String {
         let step = trainingStep.map { #" data-step="\#($0)""# } ?? ""
-        let header = #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))"\#(step)>"#
+        let header =
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="\#(Int(width))" height="\#(Int(height))" viewBox="0 0 \#(Int(width)) \#(Int(height))"\#(step)>"#
         let defs = definitions.isEmpty ? [] : ["<defs>"] + definitions + ["</defs>"]
         return ([header] + defs + [#"<rect width="100%" height="100%" fill="white"/>"#] + elements + ["</svg>\n"]).joined(separator: "\n")
     }

@@ -88,7 +88,8 @@ public final class Trainer {
             if leader { lock = try RunLock(run) }
             let start = try Self.start(given, run: run, holdsRun: holdsRun, leader: leader, device: device, options: options)
             let train = start.config.train
-            let step = train.microBatches > 1 || communicator.size > 1
+            let step =
+                train.microBatches > 1 || communicator.size > 1
                 ? try MicroBatchStep(
                     flow: start.flow, device: device, eventShape: start.data.source.eventShape, batchSize: train.batchSize,
                     microBatches: train.microBatches, communicator: communicator)
@@ -166,7 +167,8 @@ public final class Trainer {
         if options.resume, let (tensors, metadata) = store.loadLatest(warn: options.warn) {
             let numerics = try NumericsCheck.resume(recorded: metadata.numerics, current: device.numerics, step: metadata.step, strict: options.strictNumerics)
             if let numerics { options.warn(numerics) }
-            try ModelSnapshot.restore(flow: flow, adam: adam, adamStep: metadata.step, from: tensors, other: metadata.modelState, source: "checkpoint step \(metadata.step)")
+            try ModelSnapshot.restore(
+                flow: flow, adam: adam, adamStep: metadata.step, from: tensors, other: metadata.modelState, source: "checkpoint step \(metadata.step)")
             state = metadata
             if let stream = metadata.streams["data"] {
                 data.source.position = DataPosition(
@@ -273,7 +275,8 @@ public final class Trainer {
     private func test(into summary: inout Summary) throws {
         let model = try TrainedModel.load(run: run, config: config, data: data, device: device, warn: options.warn)
         let test = try Evaluator.evaluate(model.flow, data: data.source.test, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
-        let final = model.step == state.step
+        let final =
+            model.step == state.step
             ? nil : try Evaluator.evaluate(flow, data: data.source.test, isImage: data.isImage, batchSize: 1024, seed: config.train.seed, on: device)
         var metric: [String: JSONValue] = [
             "event": .string("test"), "step": .number(Double(state.step)), "testNLL": .number(test.nll),
@@ -289,9 +292,10 @@ public final class Trainer {
         let gap = data.toy?.entropy.map { " (true entropy \(Self.format($0)), gap \(Self.format(test.nll - $0)))" } ?? ""
         let bits = test.bitsPerDim.map { ", \(Self.format($0, digits: 3)) bits/dim" } ?? ""
         let other = final.map { "; final parameters (step \(state.step)): \(Self.format($0.nll))" } ?? ""
-        let bound = test.negativeELBO.flatMap { elbo in
-            test.importanceSamples > 1 ? " (importance-weighted, k = \(test.importanceSamples); negative ELBO \(Self.format(elbo)))" : nil
-        } ?? ""
+        let bound =
+            test.negativeELBO.flatMap { elbo in
+                test.importanceSamples > 1 ? " (importance-weighted, k = \(test.importanceSamples); negative ELBO \(Self.format(elbo)))" : nil
+            } ?? ""
         options.log("test NLL \(Self.format(test.nll)) nats\(bits)\(bound)\(gap) with the \(model.source)\(other)")
         if test.nonFinite > 0 {
             options.warn("warning: \(test.nonFinite) of \(test.count) test examples have a non-finite log-density under the \(model.source)")
@@ -316,15 +320,20 @@ public final class Trainer {
         state.nonFiniteStreak += 1
         state.learningRateFactor *= config.train.nonFiniteLearningRateFactor
         // Only for the message, so only where it is shown (rank 0).
-        let culprit = communicator.isLeader
+        let culprit =
+            communicator.isLeader
             ? (try? flow.firstNonFinite(Tensor(values, shape: [config.train.batchSize] + data.source.eventShape, on: device))).flatMap { $0 }
                 ?? "unknown (the backward pass)"
             : "unknown (the backward pass)"
-        options.warn("warning: step \(step): non-finite loss or gradient (first non-finite transform: \(culprit)); update skipped, learning-rate factor now \(state.learningRateFactor)")
+        options.warn(
+            "warning: step \(step): non-finite loss or gradient (first non-finite transform: \(culprit)); update skipped, learning-rate factor now \(state.learningRateFactor)"
+        )
         try appendMetric(["event": .string("skip"), "step": .number(Double(step)), "transform": .string(culprit)])
         if state.nonFiniteStreak >= config.train.maxNonFiniteSteps {
             throw ModelSnapshot.TrainingError(
-                message: "\(state.nonFiniteStreak) consecutive non-finite steps (last at step \(step), first non-finite transform: \(culprit)); stopping. The last good checkpoint is kept.")
+                message:
+                    "\(state.nonFiniteStreak) consecutive non-finite steps (last at step \(step), first non-finite transform: \(culprit)); stopping. The last good checkpoint is kept."
+            )
         }
     }
 

@@ -17,7 +17,8 @@ enum VAEModelBuilder {
         let decoder = model.decoder ?? (data.isImage ? .logistic : .gaussian)
         var front: [any Bijector] = []
         if data.isImage, config.data.logitAlpha != nil {
-            throw ConfigError(key: "data.logitAlpha", "applies to flows on dequantized images, not to model.kind vae (a VAE models the integer levels themselves)")
+            throw ConfigError(
+                key: "data.logitAlpha", "applies to flows on dequantized images, not to model.kind vae (a VAE models the integer levels themselves)")
         }
         if !data.isImage, let (mean, std) = data.standardization {
             guard decoder == .gaussian else {
@@ -43,7 +44,10 @@ enum VAEModelBuilder {
             prior = try RealNVP(features: latent, layers: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers)
                 .makeFlow(name: "prior", random: &random, on: device).chain.transforms
         case .maf:
-            prior = [try MAF(name: "prior", features: latent, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)]
+            prior = [
+                try MAF(
+                    name: "prior", features: latent, blocks: model.layers, hidden: model.hidden, hiddenLayers: model.hiddenLayers, random: &random, on: device)
+            ]
         }
         return Flow(
             transforms: front + [vae] + prior, base: StandardNormal(eventShape: [latent]),
@@ -57,17 +61,23 @@ enum VAEModelBuilder {
         switch decoder {
         case .gaussian:
             guard !data.isImage else {
-                throw ConfigError(key: "model.decoder", "gaussian models real-valued vectors; for images use logistic or bernoulli (probabilities of the integer levels)")
+                throw ConfigError(
+                    key: "model.decoder", "gaussian models real-valued vectors; for images use logistic or bernoulli (probabilities of the integer levels)")
             }
             return try GaussianObservation(name: "vae.gaussian", features: features, on: device)
         case .logistic:
             guard data.isImage, let levels = data.levels else {
-                throw ConfigError(key: "model.decoder", "logistic (the discretised logistic) needs images of integer levels (data.kind digits, idx or image NPY); for vectors use gaussian or bernoulli")
+                throw ConfigError(
+                    key: "model.decoder",
+                    "logistic (the discretised logistic) needs images of integer levels (data.kind digits, idx or image NPY); for vectors use gaussian or bernoulli"
+                )
             }
             return try DiscretizedLogisticObservation(name: "vae.logistic", levels: levels)
         case .bernoulli:
             if data.isImage, let levels = data.levels, levels != 2 {
-                throw ConfigError(key: "model.decoder", "bernoulli needs binary data (levels 0 and 1); these images have \(levels) levels (set data.levels 2 for binary images, or use logistic)")
+                throw ConfigError(
+                    key: "model.decoder",
+                    "bernoulli needs binary data (levels 0 and 1); these images have \(levels) levels (set data.levels 2 for binary images, or use logistic)")
             }
             guard let train = (data.source as? ArrayTrainingData)?.train else {
                 throw ConfigError(key: "model.decoder", "bernoulli needs a data file of 0/1 values, not data.kind toy")
@@ -75,7 +85,8 @@ enum VAEModelBuilder {
             if let index = train.values.firstIndex(where: { $0 != 0 && $0 != 1 }) {
                 throw ConfigError(
                     key: "model.decoder",
-                    "bernoulli needs 0/1 data; training example \(index / max(1, train.exampleSize)), feature \(index % max(1, train.exampleSize)) is \(train.values[index])")
+                    "bernoulli needs 0/1 data; training example \(index / max(1, train.exampleSize)), feature \(index % max(1, train.exampleSize)) is \(train.values[index])"
+                )
             }
             return BernoulliObservation(name: "vae.bernoulli")
         }

@@ -43,7 +43,8 @@ struct JobsSamples: AsyncParsableCommand {
             // The server draws a PNG grid only for image models.
             let stem = String(out.dropLast(URL(fileURLWithPath: out).pathExtension.count + 1))
             throw ServiceClient.Failure(
-                description: "--out \(out): PNG samples are for image models (trained on images: data.kind digits or idx, or an NPY of images), and job \(id) models vectors; "
+                description:
+                    "--out \(out): PNG samples are for image models (trained on images: data.kind digits or idx, or an NPY of images), and job \(id) models vectors; "
                     + "write its samples as CSV, NPY or JSON instead, e.g. --out \(stem).csv",
                 status: failure.status)
         }

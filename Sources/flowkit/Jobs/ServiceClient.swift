@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A thin client of the training service's HTTP API, for `flowkit jobs …`. Errors carry the
@@ -38,7 +39,9 @@ struct ServiceClient: Sendable {
         self.token = token
     }
 
-    func request(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil, accept: String? = nil) async throws -> Reply {
+    func request(_ method: String, _ path: String, query: [String: String] = [:], body: Data? = nil, contentType: String? = nil, accept: String? = nil)
+        async throws -> Reply
+    {
         var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)
         if !query.isEmpty { components?.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
         guard let url = components?.url else { throw Failure(description: "cannot form a URL for \(path)") }
@@ -53,7 +56,9 @@ struct ServiceClient: Sendable {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            throw Failure(description: "cannot reach the flowkit server at \(base.absoluteString) (\(error.localizedDescription)); start it with `flowkit serve` or pass --server")
+            throw Failure(
+                description:
+                    "cannot reach the flowkit server at \(base.absoluteString) (\(error.localizedDescription)); start it with `flowkit serve` or pass --server")
         }
         let http = response as? HTTPURLResponse
         let reply = Reply(status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "", body: data)

@@ -35,6 +35,6 @@ extension BijectorCases {
     static let fixed: [BijectorCase] = [
         BijectorCase(name: "Standardize", eventShape: [3]) { device, _ in
             try Standardize(mean: [1, -2, 0.5], std: [2, 0.5, 3], on: device)
-        },
+        }
     ]
 }

@@ -78,7 +78,8 @@ extension BijectorCases {
                     name: "ms.level\(index).net", inputs: channels / 2, outputs: channels, hidden: 4, context: context,
                     random: &random, on: device),
                 scale: .sigmoidShifted, order: .shiftThenScale, shiftFirst: true)
-            let prior = learnedPrior && index == 0
+            let prior =
+                learnedPrior && index == 0
                 ? try LearnedPrior(
                     name: "ms.level\(index).prior", mask: ChannelMask(channels: channels, interleaved: true, on: device),
                     conditioner: convNet(

@@ -1,8 +1,8 @@
+import FlowKernelDevice
+import FlowKernels
 import Testing
 
 @testable import FlowCUDA
-import FlowKernelDevice
-import FlowKernels
 
 /// Which kernel files NVRTC compiles without contraction: exactly those that ask for it with
 /// FP_CONTRACT_OFF (as OpenCL does per file), so the others keep their fused multiply-adds.

@@ -1,8 +1,8 @@
+import FlowKernelDevice
+import FlowRuntime
 import Testing
 
 @testable import FlowCUDA
-import FlowKernelDevice
-import FlowRuntime
 
 /// The check of a launch's arguments against the kernel's parameters as `cuFuncGetParamInfo`
 /// reports them, on made-up driver answers (no GPU here).
@@ -45,8 +45,9 @@ import FlowRuntime
     @Test func aScalarWhereAnAddressBelongsIsRefused() {
         let parameters = CUDAKernelParameters(sizes: [8, 4])
         let error = #expect(throws: FlowError.self) { try parameters.check(kernel: "fill", arguments: [.int(1), .int(2)]) }
-        #expect(error?.description.contains("parameter 0 of CUDA kernel fill is 8 bytes, but the launch passes an int (4 bytes)") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains("parameter 0 of CUDA kernel fill is 8 bytes, but the launch passes an int (4 bytes)") == true,
+            "\(String(describing: error))")
         #expect(throws: FlowError.self) { try parameters.check(kernel: "fill", arguments: [.buffer(1), .buffer(2)]) }
     }
 }

@@ -1,8 +1,8 @@
+import FlowKernelDevice
+import FlowRuntime
 import Testing
 
 @testable import FlowCUDA
-import FlowKernelDevice
-import FlowRuntime
 
 /// How `CUDARuntime` turns the launches `KernelDevice` makes into `cuLaunchKernel`'s grid, block
 /// and parameters: testable without a GPU, unlike the launch itself.

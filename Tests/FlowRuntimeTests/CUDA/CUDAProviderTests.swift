@@ -1,8 +1,8 @@
+import FlowRuntime
 import Foundation
 import Testing
 
 @testable import FlowCUDA
-import FlowRuntime
 
 /// The CUDA provider where there is no CUDA driver (this machine, CI): it lists no device,
 /// `flowkit devices` keeps working, and `cuda`, `cuda:N` fail with an error that says why.

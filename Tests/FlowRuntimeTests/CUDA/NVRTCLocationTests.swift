@@ -8,12 +8,13 @@ import Testing
     @Test func everyPlaceIsTriedWithBothSonamesNewestFirst() {
         let candidates = NVRTCLocation.candidates(
             fallbackDirectories: ["/opt/a", "/opt/b"], environment: ["FLOWKIT_NVRTC_DIR": "/chosen"])
-        #expect(candidates == [
-            "/chosen/libnvrtc.so.13", "/chosen/libnvrtc.so.12",
-            "libnvrtc.so.13", "libnvrtc.so.12",
-            "/opt/a/libnvrtc.so.13", "/opt/a/libnvrtc.so.12",
-            "/opt/b/libnvrtc.so.13", "/opt/b/libnvrtc.so.12",
-        ])
+        #expect(
+            candidates == [
+                "/chosen/libnvrtc.so.13", "/chosen/libnvrtc.so.12",
+                "libnvrtc.so.13", "libnvrtc.so.12",
+                "/opt/a/libnvrtc.so.13", "/opt/a/libnvrtc.so.12",
+                "/opt/b/libnvrtc.so.13", "/opt/b/libnvrtc.so.12",
+            ])
     }
 
     @Test func withoutTheVariableTheLinkerPathComesFirst() {
@@ -29,15 +30,17 @@ import Testing
     }
 
     @Test func theWheelsFoldersOfEverySitePackages() {
-        #expect(NVRTCLocation.wheelDirectories(sitePackages: ["/usr/lib/python3.12/site-packages"]) == [
-            "/usr/lib/python3.12/site-packages/nvidia/cu13/lib", "/usr/lib/python3.12/site-packages/nvidia/cuda_nvrtc/lib",
-        ])
+        #expect(
+            NVRTCLocation.wheelDirectories(sitePackages: ["/usr/lib/python3.12/site-packages"]) == [
+                "/usr/lib/python3.12/site-packages/nvidia/cu13/lib", "/usr/lib/python3.12/site-packages/nvidia/cuda_nvrtc/lib",
+            ])
     }
 
     @Test func theBuiltinsAreLookedForBesideTheLibraryThenByName() {
-        #expect(NVRTCLocation.builtinsCandidates(libraryFile: "/w/nvidia/cu13/lib/libnvrtc.so.13", version: (13, 0)) == [
-            "/w/nvidia/cu13/lib/libnvrtc-builtins.so.13.0", "libnvrtc-builtins.so.13.0",
-        ])
+        #expect(
+            NVRTCLocation.builtinsCandidates(libraryFile: "/w/nvidia/cu13/lib/libnvrtc.so.13", version: (13, 0)) == [
+                "/w/nvidia/cu13/lib/libnvrtc-builtins.so.13.0", "libnvrtc-builtins.so.13.0",
+            ])
         #expect(NVRTCLocation.builtinsCandidates(libraryFile: "libnvrtc.so.12", version: (12, 9)) == ["libnvrtc-builtins.so.12.9"])
         #expect(NVRTCLocation.builtinsCandidates(libraryFile: nil, version: (13, 2)) == ["libnvrtc-builtins.so.13.2"])
     }

@@ -17,12 +17,13 @@ import Testing
 
     @Test func everyPython3VersionsPackagesFolderThatExists() {
         let folders = PythonSitePackages.folders(prefixes: ["/venv", "/usr/local", "/usr", "/missing"]) { Self.tree[$0] ?? [] }
-        #expect(folders == [
-            "/venv/lib/python3.12/site-packages",
-            "/usr/local/lib/python3.12/site-packages", "/usr/local/lib/python3.12/dist-packages",
-            "/usr/local/lib/python3.10/dist-packages",
-            "/usr/lib/python3/dist-packages",
-        ])
+        #expect(
+            folders == [
+                "/venv/lib/python3.12/site-packages",
+                "/usr/local/lib/python3.12/site-packages", "/usr/local/lib/python3.12/dist-packages",
+                "/usr/local/lib/python3.10/dist-packages",
+                "/usr/lib/python3/dist-packages",
+            ])
     }
 
     @Test func anActiveEnvironmentComesFirst() {

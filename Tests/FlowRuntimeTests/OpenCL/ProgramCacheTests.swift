@@ -1,10 +1,10 @@
+import FlowKernelDevice
+import FlowKernels
+import FlowRuntime
 import Foundation
 import Testing
 
-import FlowKernelDevice
-import FlowKernels
 @testable import FlowOpenCL
-import FlowRuntime
 
 /// The on-disk cache of compiled OpenCL programs: a second start loads binaries instead of
 /// compiling, and a stale or damaged entry is ignored rather than trusted.
@@ -20,9 +20,11 @@ struct ProgramCacheTests {
         let key = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void k() {}")
         cache.store(program: "gemm", key: key, binary: [1, 2, 3, 4])
         #expect(cache.load(program: "gemm", key: key) == [1, 2, 3, 4])
-        let otherDriver = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.1", options: "-DWGS=64", source: "kernel void k() {}")
+        let otherDriver = ProgramBinaryCache.key(
+            format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.1", options: "-DWGS=64", source: "kernel void k() {}")
         #expect(cache.load(program: "gemm", key: otherDriver) == nil)
-        let otherSource = ProgramBinaryCache.key(format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void j() {}")
+        let otherSource = ProgramBinaryCache.key(
+            format: OpenCLRuntime.binaryFormat, device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void j() {}")
         #expect(cache.load(program: "gemm", key: otherSource) == nil)
         // Another runtime's binary (a CUBIN) for the same device name and source is never an OpenCL binary.
         let otherFormat = ProgramBinaryCache.key(format: "flowkit-cuda-1", device: "dev", driver: "1.0", options: "-DWGS=64", source: "kernel void k() {}")
