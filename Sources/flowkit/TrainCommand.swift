@@ -109,13 +109,7 @@ struct TrainCommand: ParsableCommand {
         if communicator.size > 1 {
             let microBatches = trainer.config.train.microBatches
             ranks = ", \(communicator.size) ranks × \(microBatches / communicator.size) micro-batches"
-            // The vector MicroBatchStep exchanges: every gradient, one flag per parameter, the loss, the stop flag.
-            let parameters = trainer.flow.parameters
-            let length = parameters.reduce(0) { $0 + $1.value.count } + parameters.count + 2
-            // Trainer built the same exchange already, so this cannot fail; if it did, the line is only shorter.
-            if let exchange = try? GradientExchange(length: length, microBatches: microBatches, communicator: communicator) {
-                ranks += ", \(exchange.bytesSentPerRank) bytes sent per rank per step"
-            }
+            if let bytes = trainer.exchangeBytesPerRank { ranks += ", \(bytes) bytes sent per rank per step" }
             if let exchangeLibrary { ranks += ", \(exchangeLibrary)" }
         }
         if communicator.isLeader {

@@ -65,6 +65,8 @@ public final class Trainer {
     /// The step of a run with several micro-batches or ranks; nil for one process on the
     /// undivided batch, which keeps the original step.
     let microBatchStep: MicroBatchStep?
+    /// The bytes each rank sends per step in the data-parallel exchange (nil: one process, undivided batches).
+    public var exchangeBytesPerRank: Int? { microBatchStep?.exchange.bytesSentPerRank }
     /// Set when every rank has agreed to stop (a signal reached any of them).
     private var stopAgreed = false
 
