@@ -120,15 +120,12 @@ struct DataParallelCLITests {
 
     /// Waits (up to a minute) until the run has written a checkpoint past `step`.
     static func waitForCheckpoint(after step: Int, in runDir: URL, while process: Process) throws {
-        let checkpoints = runDir.appendingPathComponent("checkpoints")
         for _ in 0..<600 {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
-            let steps = names.compactMap { Int($0.dropFirst("step-".count).prefix(8)) }
-            if steps.contains(where: { $0 > step }) { return }
+            if newestCheckpointStep(runDir) > step { return }
             if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        Issue.record("no checkpoint after step \(step) in \(checkpoints.path)")
+        Issue.record("no checkpoint after step \(step) in \(runDir.path)/checkpoints")
     }
 
     /// The `flowkit` processes mpirun started (its children in /proc), so a test can kill one rank.
@@ -149,18 +146,35 @@ struct DataParallelCLITests {
         return names.compactMap { Int($0.dropFirst("step-".count).prefix(8)) }.max() ?? 0
     }
 
+    /// The long config written into `name`'s folder, and the final checkpoint of one plain
+    /// process on it: trained once, for both tests below.
+    static func longRun(_ name: String) throws -> (config: URL, reference: Data) {
+        let base = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let config = base.appendingPathComponent("config.json")
+        try Data(longConfig.utf8).write(to: config)
+        return (config, try longReference.get())
+    }
+
+    static let longReference = Result<Data, any Error>(catching: {
+        let base = DataParallelCLITests.folder.appendingPathComponent("long-plain")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let config = base.appendingPathComponent("config.json")
+        try Data(DataParallelCLITests.longConfig.utf8).write(to: config)
+        let plain = try DataParallelCLITests.train(config.path, runDir: base.appendingPathComponent("run"), ranks: nil)
+        guard plain.status == 0 else { throw PlainRunFailure(description: "plain train failed: \(plain.stderr)") }
+        return try DataParallelCLITests.checkpoint(base.appendingPathComponent("run"), step: 3000)
+    })
+
+    struct PlainRunFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// One rank SIGKILLed mid-run takes the whole job down (MPI aborts it); `--resume` on
     /// another rank count then ends with the uninterrupted run's bits.
     @Test func aKilledRankStopsTheJobAndAResumeOnOtherRanksEndsTheSame() throws {
-        let base = Self.folder.appendingPathComponent("kill")
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        let config = base.appendingPathComponent("config.json")
-        try Data(Self.longConfig.utf8).write(to: config)
-        let plainDir = base.appendingPathComponent("plain")
-        let plain = try Self.train(config.path, runDir: plainDir, ranks: nil)
-        try #require(plain.status == 0, "plain train failed: \(plain.stderr)")
-
-        let runDir = base.appendingPathComponent("np2")
+        let (config, reference) = try Self.longRun("kill")
+        let runDir = config.deletingLastPathComponent().appendingPathComponent("np2")
         let launcher = try Self.start(config.path, runDir: runDir, ranks: 2)
         try Self.waitForCheckpoint(after: 50, in: runDir, while: launcher)
         let children = Self.ranks(of: launcher)
@@ -174,20 +188,14 @@ struct DataParallelCLITests {
 
         let rest = try Self.train(config.path, runDir: runDir, ranks: 4, extra: ["--resume"])
         try #require(rest.status == 0, "resume on 4 ranks failed: \(rest.stderr)")
-        #expect(try Self.checkpoint(runDir, step: 3000) == Self.checkpoint(plainDir, step: 3000), "killed at \(killedAt), resumed on 4 ranks: other bits")
+        #expect(try Self.checkpoint(runDir, step: 3000) == reference, "killed at \(killedAt), resumed on 4 ranks: other bits")
     }
 
     /// SIGTERM to mpirun stops every rank after the same step with one checkpoint, which a
     /// resume continues to the uninterrupted run's bits.
     @Test func sigtermToMpirunStopsAllRanksWithACheckpoint() throws {
-        let base = Self.folder.appendingPathComponent("term")
-        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        let config = base.appendingPathComponent("config.json")
-        try Data(Self.longConfig.utf8).write(to: config)
-        let plainDir = base.appendingPathComponent("plain")
-        let plain = try Self.train(config.path, runDir: plainDir, ranks: nil)
-        try #require(plain.status == 0, "plain train failed: \(plain.stderr)")
-
+        let (config, reference) = try Self.longRun("term")
+        let base = config.deletingLastPathComponent()
         let runDir = base.appendingPathComponent("np2")
         // Open MPI's mpirun sends the ranks SIGCONT, SIGTERM odls_base_sigkill_timeout seconds later
         // (default 1), SIGKILL as long again after that: this step and checkpoint take milliseconds.
@@ -202,7 +210,7 @@ struct DataParallelCLITests {
 
         let rest = try Self.train(config.path, runDir: runDir, ranks: 1, extra: ["--resume"])
         try #require(rest.status == 0, "resume failed: \(rest.stderr)")
-        #expect(try Self.checkpoint(runDir, step: 3000) == Self.checkpoint(plainDir, step: 3000), "stopped at \(stoppedAt): other bits")
+        #expect(try Self.checkpoint(runDir, step: 3000) == reference, "stopped at \(stoppedAt): other bits")
     }
 
     /// K must be a multiple of N: refused before anything is written, with the reason.
