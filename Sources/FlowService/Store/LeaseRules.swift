@@ -33,6 +33,20 @@ enum LeaseRules {
         return "claimed by \(owner) (attempt \(attempt))"
     }
 
+    /// A state change as both stores make it, fenced or not: `job` moves to `status` and takes
+    /// `change` when its status is one of `allowed`. Returns the status it left, or nil (a
+    /// conflict: the job is left as it was).
+    static func transition(
+        _ job: inout JobRecord, from allowed: Set<JobStatus>, to status: JobStatus, change: (inout JobRecord) -> Void
+    ) -> JobStatus? {
+        guard allowed.contains(job.status) else { return nil }
+        let previous = job.status
+        job.status = status
+        change(&job)
+        releaseIfStopped(&job)
+        return previous
+    }
+
     /// A job that leaves `running` gives up its lease (its attempt stays: the fencing token).
     static func releaseIfStopped(_ job: inout JobRecord) {
         if job.status != .running {

@@ -309,11 +309,7 @@ public final class PostgresJobStore: JobStore {
     ) async throws -> JobOutcome {
         try await transaction { connection in
             guard var job = try await lockedJob(id, on: connection) else { return .notFound }
-            guard allowed.contains(job.status) else { return .conflict(job) }
-            let previous = job.status
-            job.status = status
-            change(&job)
-            LeaseRules.releaseIfStopped(&job)
+            guard let previous = LeaseRules.transition(&job, from: allowed, to: status, change: change) else { return .conflict(job) }
             try await PostgresRecords.update(job, on: connection, logger: logger)
             try await stateEvent(job, from: previous, message: message, now: now, on: connection)
             return .done(job)
@@ -414,11 +410,7 @@ public final class PostgresJobStore: JobStore {
         try await transaction { connection in
             guard var job = try await lockedJob(lease.jobId, on: connection) else { return .notFound }
             if let refusal: FencedOutcome<JobRecord> = LeaseRules.refusal(job, lease) { return refusal }
-            guard allowed.contains(job.status) else { return .conflict(job) }
-            let previous = job.status
-            job.status = status
-            change(&job)
-            LeaseRules.releaseIfStopped(&job)
+            guard let previous = LeaseRules.transition(&job, from: allowed, to: status, change: change) else { return .conflict(job) }
             try await PostgresRecords.update(job, on: connection, logger: logger)
             try await stateEvent(job, from: previous, message: message, now: now, on: connection)
             return .done(job)

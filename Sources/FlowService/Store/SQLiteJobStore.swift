@@ -137,11 +137,7 @@ public final class SQLiteJobStore: JobStore {
     ) async throws -> JobOutcome {
         try await pool.write { db in
             guard var job = try JobRecord.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]) else { return .notFound }
-            guard allowed.contains(job.status) else { return .conflict(job) }
-            let previous = job.status
-            job.status = status
-            change(&job)
-            LeaseRules.releaseIfStopped(&job)
+            guard let previous = LeaseRules.transition(&job, from: allowed, to: status, change: change) else { return .conflict(job) }
             try job.update(db)
             try Self.stateEvent(db, job: job, from: previous, message: message, now: now)
             return .done(job)
@@ -255,11 +251,7 @@ public final class SQLiteJobStore: JobStore {
         try await pool.write { db in
             guard var job = try Self.fetchJob(db, lease.jobId) else { return .notFound }
             if let refusal: FencedOutcome<JobRecord> = LeaseRules.refusal(job, lease) { return refusal }
-            guard allowed.contains(job.status) else { return .conflict(job) }
-            let previous = job.status
-            job.status = status
-            change(&job)
-            LeaseRules.releaseIfStopped(&job)
+            guard let previous = LeaseRules.transition(&job, from: allowed, to: status, change: change) else { return .conflict(job) }
             try job.update(db)
             try Self.stateEvent(db, job: job, from: previous, message: message, now: now)
             return .done(job)
