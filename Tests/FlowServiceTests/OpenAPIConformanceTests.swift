@@ -91,8 +91,10 @@ import Testing
             for id in [trained, long, waiting] { check(try await client.get("/v1/jobs/\(id)"), "GET", "/v1/jobs/{id}", 200) }
             check(try await client.get("/v1/jobs/NOT_AN_ID"), "GET", "/v1/jobs/{id}", 400)
             check(try await client.get("/v1/jobs/\(unknownJob)"), "GET", "/v1/jobs/{id}", 404)
+            // `waiting` is cancelled while still queued, before `long` pauses and frees the slot it
+            // waits for: so it never runs, never checkpoints, and has no model (the 409s below).
             for (action, id, status) in [
-                ("pause", long, 200), ("pause", long, 409), ("resume", long, 200), ("resume", long, 409), ("cancel", waiting, 200), ("cancel", waiting, 409),
+                ("cancel", waiting, 200), ("cancel", waiting, 409), ("pause", long, 200), ("pause", long, 409), ("resume", long, 200), ("resume", long, 409),
             ] {
                 check(try await client.request("POST", "/v1/jobs/\(id)/\(action)"), "POST", "/v1/jobs/{id}/\(action)", status)
             }
